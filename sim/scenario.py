@@ -207,6 +207,10 @@ class Staffing(_Section):
     )
     street_staff_per_community: float = cited(0.5, "assumption", ge=0, le=20)
     department_staff_per_100k: float = cited(13.0, "assumption", ge=0, le=1000)
+    patrol_find_per_hour: float = cited(
+        0.08, "assumption: chance an hour of patrol finds a given hidden issue in the grid",
+        ge=0, le=1,
+    )
     triage_hours: float = cited(
         0.5, "assumption: hours to assess and pass on an issue above one's level", ge=0, le=24
     )
@@ -317,6 +321,7 @@ class Category(_Section):
     collective_share: float = Field(0.0, ge=0, le=1)
     service: Literal["none", "volunteer", "social_org"] = "none"
     utility: bool = False
+    street_visible: bool = False  # riders passing by can see it [F25]
 
     @model_validator(mode="after")
     def _levels_sum(self) -> Category:
@@ -348,12 +353,12 @@ DEFAULT_CATEGORIES: dict[str, dict[str, Any]] = {
     "neighbour_dispute": _cat(rate_per_1000_per_year=40, hidden_share=0.2, deadline_days=7,
                               levels={"grid": 0.7, "community": 0.25, "street": 0.05},
                               handling={"dist": "lognormal", "mean_hours": 3.0, "cv": 1.2}),
-    "safety_hazard": _cat(rate_per_1000_per_year=50, hidden_share=0.7, deadline_days=2,
+    "safety_hazard": _cat(street_visible=True, rate_per_1000_per_year=50, hidden_share=0.7, deadline_days=2,
                           urgent=True, hazard=True, incident_after_days=14,
                           levels={"grid": 0.6, "community": 0.1, "street": 0.15,
                                   "department": 0.15},
                           handling={"dist": "gamma", "mean_hours": 2.0, "cv": 0.8}),
-    "environment": _cat(rate_per_1000_per_year=60, hidden_share=0.3, deadline_days=3,
+    "environment": _cat(street_visible=True, rate_per_1000_per_year=60, hidden_share=0.3, deadline_days=3,
                         collective_share=0.1,
                         levels={"grid": 0.5, "community": 0.3, "street": 0.1, "department": 0.1},
                         handling={"dist": "exponential", "mean_hours": 1.5, "cv": 1.0}),
@@ -363,11 +368,11 @@ DEFAULT_CATEGORIES: dict[str, dict[str, Any]] = {
     "legal": _cat(rate_per_1000_per_year=15, hidden_share=0.1, deadline_days=10,
                   service="social_org", levels={"grid": 0.6, "community": 0.4},
                   handling={"dist": "lognormal", "mean_hours": 1.5, "cv": 0.8}),
-    "utility": _cat(rate_per_1000_per_year=30, hidden_share=0.3, deadline_days=2,
+    "utility": _cat(street_visible=True, rate_per_1000_per_year=30, hidden_share=0.3, deadline_days=2,
                     urgent=True, hazard=True, incident_after_days=30, utility=True,
                     levels={"department": 1.0},
                     handling={"dist": "gamma", "mean_hours": 2.5, "cv": 0.7}),
-    "public_order": _cat(rate_per_1000_per_year=25, hidden_share=0.2, deadline_days=3,
+    "public_order": _cat(street_visible=True, rate_per_1000_per_year=25, hidden_share=0.2, deadline_days=3,
                          levels={"grid": 0.3, "community": 0.2, "street": 0.3,
                                  "department": 0.2},
                          handling={"dist": "lognormal", "mean_hours": 2.0, "cv": 1.0}),

@@ -1,0 +1,125 @@
+"""Command-line subcommands ``batch``, ``sweep`` and ``report``.
+
+The project's ``govsim`` command calls :func:`register`; :func:`main` is a stand-alone
+entry (``python -m sim.experiments``) with the same subcommands and exit codes:
+0 all runs done, 1 some runs failed, 2 bad input (one line, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from sim.errors import InputError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="experiment spec file (TOML), e.g. experiments/quickstart.toml")
+    p.add_argument("--out", metavar="DIR",
+                   help="results folder (default: results/<spec name>)")
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help=f"local worker processes (default: this machine's cores, "
+                        f"{os.cpu_count()}); 1 runs in this process")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                        "(default: $GOVSIM_SCHEDULER; unset = local processes)")
+    p.add_argument("--force", action="store_true",
+                   help="redo runs already stored (default: resume, skipping them)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar; only the closing line and errors")
+    p.add_argument("--report", action="store_true",
+                   help="write the report (as `govsim report DIR`) when the runs are done")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``batch``, ``sweep`` and ``report`` to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "batch", help="run scenario files x replicates and compare them",
+        description="Run every scenario of a batch spec with common random numbers; "
+                    "resumes by default.")
+    _add_run_options(p)
+    p.set_defaults(handler=cmd_batch)
+    p = subparsers.add_parser(
+        "sweep", help="run a parameter sweep (factorial, lhs, sobol, morris)",
+        description="Run every design point x replicate of a sweep spec; resumes by default.")
+    _add_run_options(p)
+    p.set_defaults(handler=cmd_sweep)
+    p = subparsers.add_parser(
+        "report", help="write an HTML + Markdown report of a batch or sweep",
+        description="Analyse a results folder (CIs, paired differences, sensitivity) and "
+                    "write DIR/report/report.html, report.md and figures.")
+    p.add_argument("dir", help="results folder of a batch or sweep, e.g. results/quickstart")
+    p.add_argument("--out", metavar="DIR", help="report folder (default: DIR/report)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    p.set_defaults(handler=cmd_report)
+
+
+def _run(args: argparse.Namespace, kind: str) -> int:
+    from sim.experiments.runner import run_experiment
+
+    res = run_experiment(args.spec, out=args.out, workers=args.workers,
+                         scheduler=args.scheduler, force=args.force, quiet=args.quiet,
+                         expect=kind)
+    line = (f"{res.total} runs in {res.out}: {res.executed} executed, "
+            f"{res.skipped} already done, {len(res.failed)} failed "
+            f"({res.wall_seconds:.1f} s)")
+    print(line)
+    if getattr(args, "report", False):
+        from sim.experiments.report import make_report
+
+        path = make_report(res.out, quiet=args.quiet)
+        print(f"report: {path}")
+    elif not args.quiet:
+        print(f"next: govsim report {res.out}")
+    if res.failed or res.missing:
+        print(f"{len(res.failed) + len(res.missing)} of {res.total} runs failed; "
+              f"tracebacks in {res.out}/runs/<run_id>.failed.json; run the same command "
+              "again to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``govsim batch SPEC``."""
+    return _run(args, "batch")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``govsim sweep SPEC``."""
+    return _run(args, "sweep")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``govsim report DIR``."""
+    from sim.experiments.report import make_report
+
+    path = make_report(args.dir, out=args.out, quiet=args.quiet)
+    print(f"report: {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry with the same subcommands (``python -m sim.experiments``)."""
+    parser = argparse.ArgumentParser(prog="python -m sim.experiments")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130

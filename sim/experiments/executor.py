@@ -1,0 +1,256 @@
+"""Executors: where runs happen. In-process, a local process pool, or a Dask cluster.
+
+Every executor runs the same pure function, :func:`execute_run`, which simulates one
+task and returns its result (or the traceback if it raised). Results come back to the
+calling process, which alone writes them (see ``store.py``): a run is written once, by
+one process, however often a lost worker made the cluster recompute it.
+
+Tasks are submitted through a bounded window, so memory does not grow with the number
+of runs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import InputError
+from sim.experiments.experiment import RunTask
+
+SCHEDULER_ENV = "GOVSIM_SCHEDULER"
+MAX_ATTEMPTS = 3  # a run lost with its worker this many times is recorded as failed
+
+
+@dataclass
+class RunOutcome:
+    """What came back from one run: a result, or the error it raised."""
+
+    run_id: str
+    task_hash: str
+    result: Any | None
+    error: str | None
+    wall_seconds: float
+    host: str
+    pid: int
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def execute_run(task: RunTask) -> RunOutcome:
+    """Simulate one task. Pure: the same task gives the same result anywhere."""
+    start = time.perf_counter()
+    try:
+        from sim.run import simulate
+
+        result = simulate(task.scenario, days=task.days, seed=task.seed)
+        error = None
+    except Exception:  # recorded, not raised: the other runs go on
+        result, error = None, traceback.format_exc()
+    return RunOutcome(task.run_id, task.task_hash, result, error,
+                      time.perf_counter() - start, socket.gethostname(), os.getpid())
+
+
+def _lost(task: RunTask, why: str) -> RunOutcome:
+    return RunOutcome(task.run_id, task.task_hash, None, why, 0.0, socket.gethostname(), 0)
+
+
+class Executor:
+    """Runs tasks and yields outcomes as they finish (in any order)."""
+
+    description = "executor"
+
+    def imap(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers or connections."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs every task in this process, one after another."""
+
+    description = "serial (this process)"
+
+    def imap(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        for task in tasks:
+            yield execute_run(task)
+
+
+class PoolExecutor(Executor):
+    """A local pool of worker processes (spawned, so no thread state is forked)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"process pool ({workers} workers)"
+        self._pool: Any = None
+
+    def _new_pool(self) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def imap(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        it = iter(tasks)
+        window = 2 * self.workers
+        pending: dict[Any, RunTask] = {}
+        retry: list[RunTask] = []
+        attempts: dict[str, int] = {}
+        self._pool = self._pool or self._new_pool()
+        exhausted = False
+        while True:
+            while len(pending) < window and (retry or not exhausted):
+                if retry:
+                    task = retry.pop()
+                else:
+                    task = next(it, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                try:
+                    pending[self._pool.submit(execute_run, task)] = task
+                except BrokenProcessPool:
+                    retry.append(task)
+                    break
+            if not pending:
+                if retry:
+                    self._restart()
+                    continue
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                task = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
+                    if attempts[task.run_id] >= MAX_ATTEMPTS:
+                        yield _lost(task, "worker process died "
+                                    f"{MAX_ATTEMPTS} times while running this run")
+                    else:
+                        retry.append(task)
+            if broken:
+                # Every pending future of a broken pool fails too: run them again.
+                for fut, task in list(pending.items()):
+                    pending.pop(fut)
+                    attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
+                    retry.append(task)
+                self._restart()
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster, reached through its scheduler's address.
+
+    Tasks are submitted with deterministic keys (``pure``); when a worker dies the
+    scheduler recomputes what it held, and a run whose result never arrives (the
+    scheduler gave up on it) is submitted again under a new key, up to
+    ``MAX_ATTEMPTS`` times.
+    """
+
+    def __init__(self, address: str, window: int | None = None) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise InputError(f"--scheduler {address}: dask.distributed is not installed "
+                             f"({exc})") from None
+        try:
+            self.client = Client(address, timeout="15s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                             f"({type(exc).__name__}: {exc})") from None
+        self.address = address
+        self.window = window
+        self.description = f"dask ({address})"
+
+    def imap(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        from distributed import as_completed
+
+        it = iter(tasks)
+        nthreads = sum(self.client.nthreads().values()) or 1
+        window = self.window or max(8, 4 * nthreads)
+        ac = as_completed(with_results=False)
+        pending: dict[str, RunTask] = {}
+        attempts: dict[str, int] = {}
+
+        def submit(task: RunTask) -> None:
+            n = attempts.get(task.run_id, 0)
+            key = f"govsim-{task.run_id}-{task.task_hash[:12]}" + (f"-retry{n}" if n else "")
+            fut = self.client.submit(execute_run, task, key=key, pure=True)
+            pending[fut.key] = task
+            ac.add(fut)
+
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                task = next(it, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    submit(task)
+            if not pending:
+                return
+            fut = next(ac)
+            task = pending.pop(fut.key)
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # KilledWorker, CancelledError, lost data
+                attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
+                if attempts[task.run_id] >= MAX_ATTEMPTS:
+                    outcome = _lost(task, f"run lost on the Dask cluster {MAX_ATTEMPTS} "
+                                    f"times; last: {type(exc).__name__}: {exc}")
+                else:
+                    submit(task)
+                    outcome = None
+            finally:
+                fut.release()
+            if outcome is not None:
+                yield outcome
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for the given flags: a Dask scheduler address wins, then ``workers``.
+
+    ``scheduler`` falls back to the ``GOVSIM_SCHEDULER`` environment variable; ``workers``
+    defaults to the machine's cores; ``workers == 1`` runs in this process.
+    """
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if scheduler:
+        return DaskExecutor(scheduler)
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise InputError(f"--workers {workers}: must be at least 1")
+    if workers == 1:
+        return SerialExecutor()
+    return PoolExecutor(workers)

@@ -1,0 +1,173 @@
+"""Issues (诉求 / 问题) are records, not agents: a columnar log that grows in place.
+
+One row per issue; the model appends the day's arrivals in bulk and updates rows as
+issues move. Times are in days since the start (floats); NaN means "not yet".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import LEVELS, Handling, Scenario
+
+CHANNELS: tuple[str, ...] = (
+    "grid_worker", "micro_grid_worker", "hotline", "app", "patrol", "micro_grid_patrol",
+    "rider", "incident",
+)
+CH = {name: i for i, name in enumerate(CHANNELS)}
+# Where issues are resolved: micro_grid (on the spot) below the four levels of routing.
+RESOLVED_LEVELS: tuple[str, ...] = ("micro_grid", *LEVELS)
+RL = {name: i for i, name in enumerate(RESOLVED_LEVELS)}
+LV = {name: i for i, name in enumerate(LEVELS)}
+RESOLVERS: tuple[str, ...] = (
+    "micro_grid_worker", "grid_worker", "utility_staff", "volunteer", "social_organisation",
+    "community_committee", "consultation", "street_office", "department",
+)
+BY = {name: i for i, name in enumerate(RESOLVERS)}
+
+_COLUMNS: dict[str, tuple[np.dtype, object]] = {
+    "category": (np.dtype(np.int16), 0),
+    "micro_grid": (np.dtype(np.int32), 0),
+    "grid": (np.dtype(np.int32), 0),
+    "community": (np.dtype(np.int32), 0),
+    "resident": (np.dtype(np.int64), 0),
+    "raised_at": (np.dtype(np.float64), np.nan),
+    "known_at": (np.dtype(np.float64), np.nan),
+    "channel": (np.dtype(np.int8), -1),
+    "started_at": (np.dtype(np.float64), np.nan),
+    "resolved_at": (np.dtype(np.float64), np.nan),
+    "resolved_level": (np.dtype(np.int8), -1),
+    "resolved_by": (np.dtype(np.int8), -1),
+    "deadline_at": (np.dtype(np.float64), np.nan),
+    "escalations": (np.dtype(np.int16), 0),
+    "became_incident": (np.dtype(np.bool_), False),
+    "level_needed": (np.dtype(np.int8), 0),
+    "work_hours": (np.dtype(np.float64), 0.0),  # handling work at the competent level
+    "work_left": (np.dtype(np.float64), 0.0),  # of the current step (triage or handling)
+    "level": (np.dtype(np.int8), -1),  # level currently holding it
+    "collective": (np.dtype(np.bool_), False),
+    "incident_at": (np.dtype(np.float64), np.inf),
+}
+
+
+class IssueLog:
+    """Columnar store of every issue raised so far (row index = issue id)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self._cap = max(16, capacity)
+        # Columns are plain attributes (log.raised_at[i]); they are replaced when the
+        # log grows, so hold the log, never a column.
+        for name, (dtype, fill) in _COLUMNS.items():
+            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+
+    @property
+    def cols(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in _COLUMNS}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def append(self, **values: np.ndarray) -> np.ndarray:
+        """Append rows (arrays of equal length); returns their ids."""
+        k = len(next(iter(values.values())))
+        need = self.n + k
+        if need > self._cap:
+            new_cap = max(need, 2 * self._cap)
+            for name, (dtype, fill) in _COLUMNS.items():
+                grown = np.full(new_cap, fill, dtype=dtype)
+                grown[: self.n] = getattr(self, name)[: self.n]
+                setattr(self, name, grown)
+            self._cap = new_cap
+        for name, arr in values.items():
+            getattr(self, name)[self.n : need] = arr
+        ids = np.arange(self.n, need)
+        self.n = need
+        return ids
+
+    def frame(self, category_names: list[str]) -> pd.DataFrame:
+        """The public issues table (see docs/outputs.md)."""
+        n = self.n
+        c = {name: arr[:n] for name, arr in self.cols.items()}
+        resolved = ~np.isnan(c["resolved_at"])
+        on_time = pd.array(np.where(resolved, c["resolved_at"] <= c["deadline_at"], False),
+                           dtype="boolean")
+        on_time[~resolved] = pd.NA
+        return pd.DataFrame({
+            "issue_id": np.arange(n, dtype=np.int64),
+            "category": pd.Categorical.from_codes(c["category"], categories=category_names),
+            "community": c["community"],
+            "grid": c["grid"],
+            "micro_grid": c["micro_grid"],
+            "raised_at": c["raised_at"],
+            "known_at": c["known_at"],
+            "channel": _codes(c["channel"], CHANNELS),
+            "started_at": c["started_at"],
+            "resolved_at": c["resolved_at"],
+            "resolved_level": _codes(c["resolved_level"], RESOLVED_LEVELS),
+            "resolved_by": _codes(c["resolved_by"], RESOLVERS),
+            "deadline_at": c["deadline_at"],
+            "on_time": on_time,
+            "escalations": c["escalations"].astype(np.int16),
+            "became_incident": c["became_incident"],
+            "level_needed": pd.Categorical.from_codes(c["level_needed"], categories=list(LEVELS)),
+            "collective": c["collective"],
+        })
+
+
+def _codes(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int16), categories=list(names))
+
+
+class CategoryTable:
+    """The scenario's issue categories as arrays, for drawing in bulk."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        cats = scenario.categories
+        self.names = list(cats)
+        self.rate = np.array([c.rate_per_1000_per_year for c in cats.values()]) / 1000.0 / 365.0
+        self.hidden_share = np.array([c.hidden_share for c in cats.values()])
+        self.deadline = np.array([c.deadline_days for c in cats.values()])
+        self.urgent = np.array([c.urgent for c in cats.values()])
+        self.hazard = np.array([c.hazard for c in cats.values()])
+        self.incident_after = np.array([c.incident_after_days for c in cats.values()])
+        self.collective_share = np.array([c.collective_share for c in cats.values()])
+        self.service = [c.service for c in cats.values()]
+        self.utility = np.array([c.utility for c in cats.values()])
+        self.street_visible = np.array([c.street_visible for c in cats.values()])
+        self.level_cdf = np.array(
+            [np.cumsum([c.levels.get(lv, 0.0) for lv in LEVELS]) for c in cats.values()]
+        )
+        self.handling = [c.handling for c in cats.values()]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def draw_levels(self, cat: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Lowest level able to resolve each issue (inverse CDF on uniforms ``u``)."""
+        cdf = self.level_cdf[cat]
+        return np.minimum((u[:, None] > cdf).sum(axis=1), len(LEVELS) - 1).astype(np.int8)
+
+    def draw_work(self, cat: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Handling hours at the competent level, by each category's distribution."""
+        out = np.empty(len(cat))
+        for k, spec in enumerate(self.handling):
+            sel = np.flatnonzero(cat == k)
+            if len(sel):
+                out[sel] = sample_hours(spec, len(sel), rng)
+        return out
+
+
+def sample_hours(spec: Handling, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` handling times (hours) with the given mean and coefficient of variation."""
+    mean, cv = spec.mean_hours, spec.cv
+    if spec.dist == "deterministic" or (cv == 0 and spec.dist != "exponential"):
+        return np.full(n, mean)
+    if spec.dist == "exponential":
+        return rng.exponential(mean, n)
+    if spec.dist == "gamma":
+        shape = 1.0 / cv**2
+        return rng.gamma(shape, mean / shape, n)
+    sigma2 = np.log1p(cv**2)  # lognormal with the given mean and cv
+    return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)

@@ -1,0 +1,159 @@
+"""Outcome recording: the daily table and the headline summary (see docs/outputs.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.issues import RESOLVED_LEVELS
+
+if TYPE_CHECKING:
+    from sim.model import GovernanceModel
+
+DAILY_COLUMNS: tuple[str, ...] = (
+    "day", "raised", "known", "resolved", "open", "resolved_on_time", "resolved_late",
+    "incidents", "escalations", "admin_hours", "case_hours", "patrol_hours",
+    "overloaded_workers", "mean_trust", "trust_sd", "raised_total", "known_total",
+    "resolved_total", "open_known", "open_unknown", "on_time_share", "grid_queue",
+)
+
+
+class Recorder:
+    """Counts what happens during a day and writes one row at the day's close."""
+
+    def __init__(self, model: GovernanceModel) -> None:
+        self.model = model
+        self.rows: list[dict[str, Any]] = []
+        self.raised_by_category = np.zeros(len(model.cats), dtype=np.int64)
+        self.raised_total = self.known_total = self.resolved_total = 0
+        self.on_time_total = self.late_total = 0
+        self.worker_days = self.overloaded_days = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.n_raised = self.known = self.n_resolved = self.on_time = self.late = 0
+        self.incidents = self.escalations = 0
+
+    def raised(self, categories: np.ndarray) -> None:
+        self.n_raised += len(categories)
+        self.raised_by_category += np.bincount(categories, minlength=len(self.raised_by_category))
+
+    def resolved(self, on_time: bool) -> None:
+        self.n_resolved += 1
+        if on_time:
+            self.on_time += 1
+        else:
+            self.late += 1
+
+    def close_day(self, day: int, overloaded: int) -> None:
+        m = self.model
+        self.raised_total += self.n_raised
+        self.known_total += self.known
+        self.resolved_total += self.n_resolved
+        self.on_time_total += self.on_time
+        self.late_total += self.late
+        workers = m._grid_worker_list
+        if m.grid_shift.works_on(day):
+            self.worker_days += len(workers)
+            self.overloaded_days += overloaded
+        self.rows.append({
+            "day": day,
+            "raised": self.n_raised,
+            "known": self.known,
+            "resolved": self.n_resolved,
+            "open": self.raised_total - self.resolved_total,
+            "resolved_on_time": self.on_time,
+            "resolved_late": self.late,
+            "incidents": self.incidents,
+            "escalations": self.escalations,
+            "admin_hours": float(sum(w.admin_hours for w in workers)),
+            "case_hours": float(sum(w.case_hours for w in workers)),
+            "patrol_hours": float(sum(w.patrol_hours for w in workers)),
+            "overloaded_workers": overloaded,
+            "mean_trust": m.mean_trust,
+            "trust_sd": m.trust_sd,
+            "raised_total": self.raised_total,
+            "known_total": self.known_total,
+            "resolved_total": self.resolved_total,
+            "open_known": self.known_total - self.resolved_total,
+            "open_unknown": self.raised_total - self.known_total,
+            "on_time_share": self.on_time_total / self.resolved_total
+            if self.resolved_total else float("nan"),
+            "grid_queue": sum(len(t) for t in m.grid_teams),
+        })
+        self._reset()
+
+    def daily_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.rows, columns=list(DAILY_COLUMNS))
+        ints = [c for c in DAILY_COLUMNS if c not in {
+            "admin_hours", "case_hours", "patrol_hours", "mean_trust", "trust_sd",
+            "on_time_share"}]
+        return frame.astype({c: "int64" for c in ints})
+
+    def summary(self) -> dict[str, float]:
+        """Headline outcomes of the days run so far (flat, numeric)."""
+        m = self.model
+        log = m.issues
+        n = log.n
+        upto = log.raised_at[:n] < m.time
+        raised_at = log.raised_at[:n][upto]
+        resolved_at = log.resolved_at[:n][upto]
+        deadline = log.deadline_at[:n][upto]
+        done = ~np.isnan(resolved_at)
+        days = resolved_at[done] - raised_at[done]
+        cat = log.category[:n][upto]
+        hazard = m.cats.hazard[cat]
+        incident = log.became_incident[:n][upto]
+        caught = hazard & done & ~incident
+        level = log.resolved_level[:n][upto]
+        esc = log.escalations[:n][upto]
+        daily = self.rows
+        admin = sum(r["admin_hours"] for r in daily)
+        case = sum(r["case_hours"] for r in daily)
+        patrol = sum(r["patrol_hours"] for r in daily)
+        hours = admin + case + patrol
+        n_res = len(m.residents_list)
+
+        def share(num: float, den: float) -> float:
+            return float(num / den) if den else float("nan")
+
+        out: dict[str, float] = {
+            "days": float(len(daily)),
+            "residents": float(n_res),
+            "grid_workers": float(len(m._grid_worker_list)),
+            "raised": float(upto.sum()),
+            "known": float((~np.isnan(log.known_at[:n][upto])).sum()),
+            "resolved": float(done.sum()),
+            "open_at_end": float((~done).sum()),
+            "resolution_rate": share(done.sum(), upto.sum()),
+            "on_time_share": share((resolved_at[done] <= deadline[done]).sum(), done.sum()),
+            "median_days_to_resolve": float(np.median(days)) if days.size else float("nan"),
+            "p90_days_to_resolve": float(np.quantile(days, 0.9)) if days.size else float("nan"),
+            "mean_days_to_resolve": float(days.mean()) if days.size else float("nan"),
+            "escalation_share": share((esc[done] > 0).sum(), done.sum()),
+        }
+        for code, name in enumerate(RESOLVED_LEVELS):
+            out[f"resolved_at_{name}_share"] = share((level[done] == code).sum(), done.sum())
+        out.update({
+            "hazards": float(hazard.sum()),
+            "hazards_caught": float(caught.sum()),
+            "incidents": float(incident.sum()),
+            "hazards_caught_share": share(caught.sum(), caught.sum() + incident.sum()),
+            "admin_hours": admin,
+            "case_hours": case,
+            "patrol_hours": patrol,
+            "admin_share": share(admin, hours),
+            "worker_hours": hours,
+            "overload_share": share(self.overloaded_days, self.worker_days),
+            "mean_trust": m.mean_trust,
+            "trust_sd": m.trust_sd,
+            "trust_change": m.mean_trust - m.trust_start,
+            "participation": share(sum(1 for r in m.residents_list if r.reports), n_res),
+        })
+        for k, name in enumerate(m.cats.names):
+            sel = done & (cat == k)
+            out[f"on_time_share_{name}"] = share(
+                (resolved_at[sel] <= deadline[sel]).sum(), sel.sum())
+        return out

@@ -1,0 +1,237 @@
+"""Every word the workshop page shows, in Chinese and English.
+
+``t(key, lang)`` looks a label up and fails loudly on a missing key (the tests check
+that every key the page uses is here, in both languages, with the same ``{fields}``).
+``pick_language`` reads a browser's Accept-Language header: Chinese first when the
+browser prefers it, English otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+LANGS: tuple[str, ...] = ("zh", "en")
+LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
+
+LABELS: dict[str, dict[str, str]] = {
+    # -- page ------------------------------------------------------------------------------
+    "title": {"zh": "社区治理工作坊 · 南京", "en": "Community governance workshop · Nanjing"},
+    "language": {"zh": "语言", "en": "Language"},
+    "language_tip": {"zh": "切换页面语言：所有标签、图例和提示", "en":
+                     "Switch the page language: every label, legend and tooltip"},
+    "scenario": {"zh": "情景文件", "en": "Scenario file"},
+    "scenario_tip": {"zh": "scenarios/ 文件夹中的情景；不会打开该文件夹以外的文件",
+                     "en": "Scenarios in the scenarios/ folder; nothing outside it is opened"},
+    "scenario_refused": {"zh": "已拒绝：{path} 不是 scenarios/ 文件夹中的情景文件",
+                         "en": "Refused: {path} is not a scenario file in scenarios/"},
+    "scenario_invalid": {"zh": "参数无效：{message}", "en": "Invalid setting: {message}"},
+    "no_scenarios": {"zh": "scenarios/ 文件夹中没有情景文件", "en":
+                     "There are no scenario files in scenarios/"},
+    "presets": {"zh": "改革方案", "en": "Reform presets"},
+    "presets_tip": {"zh": "载入一个改革方案（scenarios/ 中的情景文件）", "en":
+                    "Load a reform package (a scenario file in scenarios/)"},
+    "levers": {"zh": "政策杠杆", "en": "Policy levers"},
+    "levers_tip": {"zh": "移动杠杆后模拟从第 0 天重新开始（同一随机种子）", "en":
+                   "Moving a lever restarts the run at day 0 (same seed)"},
+    "lever_changed": {"zh": "已改变", "en": "changed"},
+    "revert_levers": {"zh": "恢复情景默认值", "en": "Back to the scenario's values"},
+    "run_controls": {"zh": "运行", "en": "Run"},
+    "step": {"zh": "前进一天", "en": "Step one day"},
+    "step_tip": {"zh": "模拟推进一天", "en": "Advance the simulation by one day"},
+    "play": {"zh": "播放", "en": "Play"},
+    "pause": {"zh": "暂停", "en": "Pause"},
+    "play_tip": {"zh": "连续运行，直到情景设定的天数", "en":
+                 "Run on until the scenario's last day"},
+    "reset": {"zh": "重新开始", "en": "Restart"},
+    "reset_tip": {"zh": "回到第 0 天，保留当前杠杆和随机种子", "en":
+                  "Back to day 0 with the current levers and seed"},
+    "speed": {"zh": "播放速度（天/秒）", "en": "Play speed (days/s)"},
+    "speed_tip": {"zh": "播放时每秒推进的模拟天数上限", "en":
+                  "Most simulated days per second while playing"},
+    "seed": {"zh": "随机种子", "en": "Random seed"},
+    "seed_tip": {"zh": "同一种子得到同样的结果；对比时两边使用同一种子", "en":
+                 "The same seed gives the same results; both sides of a compare share it"},
+    "day": {"zh": "第 {day} 天 / 共 {days} 天", "en": "Day {day} of {days}"},
+    "measured_speed": {"zh": "速度：{rate:.1f} 天/秒", "en": "Speed: {rate:.1f} days/s"},
+    "finished": {"zh": "已到情景的最后一天", "en": "The scenario's last day is reached"},
+    "compare": {"zh": "对比", "en": "Compare"},
+    "compare_on": {"zh": "与基准情景对比", "en": "Compare with a baseline"},
+    "compare_tip": {"zh": "基准情景与改变后的情景并排运行，同一随机种子，同步推进",
+                    "en": "A baseline and the changed scenario run side by side, "
+                          "same seed, stepping together"},
+    "baseline_scenario": {"zh": "基准情景", "en": "Baseline scenario"},
+    "baseline": {"zh": "基准", "en": "Baseline"},
+    "changed": {"zh": "改变后", "en": "Changed"},
+    "difference": {"zh": "差值", "en": "Difference"},
+    "export": {"zh": "导出", "en": "Export"},
+    "export_png": {"zh": "图表 (PNG)", "en": "Charts (PNG)"},
+    "export_png_tip": {"zh": "下载当前图表的 PNG 图片", "en": "Download the current charts as PNG"},
+    "export_csv": {"zh": "数据 (CSV)", "en": "Data (CSV)"},
+    "export_csv_tip": {"zh": "下载本次运行的逐日数据（CSV）", "en":
+                       "Download this run's day-by-day data as CSV"},
+    "loading": {"zh": "正在建立模型……", "en": "Building the model..."},
+    "error": {"zh": "出错：{message}", "en": "Error: {message}"},
+    # -- views -------------------------------------------------------------------------------
+    "tab_community": {"zh": "社区图", "en": "Community graph"},
+    "tab_charts": {"zh": "动态图表", "en": "Live charts"},
+    "graph_title": {"zh": "{name}：第 {day} 天", "en": "{name}: day {day}"},
+    "colour_by": {"zh": "着色依据", "en": "Colour by"},
+    "colour_by_tip": {"zh": "网格和微网格按未办结问题或居民信任着色", "en":
+                      "Grids and micro-grids coloured by open issues or by residents' trust"},
+    "colour_open": {"zh": "未办结问题", "en": "Open issues"},
+    "colour_trust": {"zh": "居民信任", "en": "Residents' trust"},
+    "colourbar_open": {"zh": "未办结问题（件）", "en": "Open issues"},
+    "colourbar_trust": {"zh": "平均信任（0–1）", "en": "Mean trust (0-1)"},
+    "graph_tip": {"zh": "圆点大小表示未办结问题数；内圈为网格，外圈为微网格",
+                  "en": "Dot size shows open issues; inner ring grids, outer ring micro-grids"},
+    "legend_grid_worker": {"zh": "网格员", "en": "Grid worker"},
+    "legend_rider": {"zh": "骑手（未登记）", "en": "Rider (not enrolled)"},
+    "legend_mobile_worker": {"zh": "流动网格员", "en": "Mobile grid worker"},
+    "legend_route": {"zh": "骑手路线", "en": "Riders' routes"},
+    "kind_city": {"zh": "市", "en": "City"},
+    "kind_district": {"zh": "区", "en": "District"},
+    "kind_street": {"zh": "街道", "en": "Street"},
+    "kind_community": {"zh": "社区", "en": "Community"},
+    "kind_grid": {"zh": "网格", "en": "Grid"},
+    "kind_micro_grid": {"zh": "微网格", "en": "Micro-grid"},
+    "kind_platform": {"zh": "一网统管平台 (12345)", "en": "One-network platform (12345)"},
+    "kind_department": {"zh": "职能部门", "en": "Department"},
+    "kind_utility": {"zh": "水电气讯", "en": "Utility"},
+    "kind_social_org": {"zh": "社工站", "en": "Social-work station"},
+    "kind_volunteer_station": {"zh": "志愿服务站", "en": "Volunteer station"},
+    "chart_open": {"zh": "未办结问题", "en": "Open issues"},
+    "chart_on_time": {"zh": "按时办结率", "en": "On-time share"},
+    "chart_incidents": {"zh": "累计事故", "en": "Incidents (cumulative)"},
+    "chart_hours": {"zh": "网格员工时（按活动）", "en": "Worker hours by activity"},
+    "chart_trust": {"zh": "居民平均信任", "en": "Residents' mean trust"},
+    "axis_day": {"zh": "天", "en": "day"},
+    "axis_issues": {"zh": "件", "en": "issues"},
+    "axis_share": {"zh": "比例", "en": "share"},
+    "axis_hours": {"zh": "小时/天", "en": "hours per day"},
+    "axis_trust": {"zh": "信任 (0–1)", "en": "trust (0-1)"},
+    "hours_admin": {"zh": "行政事务", "en": "Administration"},
+    "hours_case": {"zh": "办理问题", "en": "Casework"},
+    "hours_patrol": {"zh": "巡查", "en": "Patrols"},
+    "no_data": {"zh": "尚无数据：点击“前进一天”或“播放”", "en": "No data yet: press Step or Play"},
+    # -- outcomes table ----------------------------------------------------------------------
+    "outcomes": {"zh": "主要结果", "en": "Headline outcomes"},
+    "outcomes_tip": {"zh": "到目前为止的累计结果", "en": "Outcomes so far in this run"},
+    "indicator": {"zh": "指标", "en": "Indicator"},
+    "value": {"zh": "数值", "en": "Value"},
+    "out_raised": {"zh": "产生的问题", "en": "Issues raised"},
+    "out_resolved": {"zh": "已办结", "en": "Resolved"},
+    "out_on_time_share": {"zh": "按时办结率", "en": "On-time share"},
+    "out_median_days_to_resolve": {"zh": "办结天数中位数", "en": "Median days to resolve"},
+    "out_incidents": {"zh": "事故", "en": "Incidents"},
+    "out_mean_trust": {"zh": "居民平均信任", "en": "Residents' mean trust"},
+    "out_admin_share": {"zh": "行政事务占工时比例", "en": "Admin share of worker hours"},
+    # -- levers (tooltips cite the fact sheet) -----------------------------------------------
+    "lever_staffing.workers_per_10k": {"zh": "每万人社区工作者", "en":
+                                       "Community workers per 10,000"},
+    "tip_staffing.workers_per_10k": {"zh": "南京标准：每万城镇常住人口 18 名 [F30, P8]",
+                                     "en": "Nanjing standard: 18 per 10,000 urban residents "
+                                           "[F30, P8]"},
+    "lever_burden.ledgers": {"zh": "台账数量（本/年）", "en": "Ledgers kept (per year)"},
+    "tip_burden.ledgers": {"zh": "减负改革后台账由 30 多本减至 4 本 [P2, P3]",
+                           "en": "Ledgers cut from 30+ to 4 by the burden reform [P2, P3]"},
+    "lever_burden.certificate_items_removed": {"zh": "取消的证明事项", "en":
+                                               "Certificate items removed"},
+    "tip_burden.certificate_items_removed": {"zh": "今年取消不合理证明事项 56 项 [F12]",
+                                             "en": "56 unreasonable certificate items removed "
+                                                   "this year [F12]"},
+    "lever_burden.inspection_cut": {"zh": "迎检迎查削减比例", "en": "Inspections cut (share)"},
+    "tip_burden.inspection_cut": {"zh": "迎检迎查减少 57% [F12]", "en":
+                                  "Inspections of communities cut by 57% [F12]"},
+    "lever_burden.meeting_hours": {"zh": "每日会议时长（小时）", "en":
+                                   "Meeting hours per worker-day"},
+    "tip_burden.meeting_hours": {"zh": "会议占用的工时（假设值）", "en":
+                                 "Hours taken by meetings (assumption)"},
+    "lever_micro_grid.coverage": {"zh": "微网格员覆盖率", "en": "Micro-grid worker coverage"},
+    "tip_micro_grid.coverage": {"zh": "精网微格：4.1 万个微网格，4.6 万名微网格员 [F16]",
+                                "en": "Fine net, micro grid: 41,000 micro-grids, 46,000 "
+                                      "micro-grid workers [F16]"},
+    "lever_mobile_grid.mobile_grid_workers_per_10k": {"zh": "每万人流动网格员", "en":
+                                                      "Mobile grid workers per 10,000"},
+    "tip_mobile_grid.mobile_grid_workers_per_10k": {"zh": "6000 多名新就业群体担任流动网格员，"
+                                                    "约每万人 6.3 名 [F25]",
+                                                    "en": "6,000+ couriers and riders serve as "
+                                                          "mobile grid workers, 6.3 per 10,000 "
+                                                          "[F25]"},
+    "lever_mobile_grid.incentive": {"zh": "先锋指数激励", "en": "Pioneer-index incentive"},
+    "tip_mobile_grid.incentive": {"zh": "积分激励新就业群体参与治理：0 无，1 全面实施 [F26]",
+                                  "en": "Points reward riders for taking part: 0 none, 1 full "
+                                        "scheme [F26]"},
+    "lever_volunteers.rate": {"zh": "志愿者比例", "en": "Volunteer rate"},
+    "tip_volunteers.rate": {"zh": "参与志愿服务的居民比例；四级志愿服务网络 [F23]",
+                            "en": "Share of residents who volunteer; four-level volunteer "
+                                  "network [F23]"},
+    "lever_social_orgs.hours_per_week_per_10k": {"zh": "社会组织服务（每万人每周小时）", "en":
+                                                 "Social-organisation hours per week per "
+                                                 "10,000"},
+    "tip_social_orgs.hours_per_week_per_10k": {"zh": "五社联动，1630 多个公益服务项目 [F21, F22]",
+                                               "en": "Five-society linkage, 1,630+ public-"
+                                                     "welfare projects [F21, F22]"},
+    "lever_platform.dispatch_delay_days": {"zh": "平台派单延迟（天）", "en":
+                                           "Platform dispatch delay (days)"},
+    "tip_platform.dispatch_delay_days": {"zh": "一网统管工单流转的延迟 [F32]", "en":
+                                         "Delay of the one-network work-order flow [F32]"},
+    # -- scenario names (file stems); unknown files show their stem ---------------------------
+    "scn_nanjing_baseline": {"zh": "南京现状", "en": "Nanjing today"},
+    "scn_pre_reform_2012": {"zh": "2012 年减负改革前", "en": "Before the 2012 burden reform"},
+    "scn_staffing_22_per_10k": {"zh": "每万人 22 名社区工作者", "en": "22 workers per 10,000"},
+    "scn_burden_cut_f12": {"zh": "减负：证明事项与迎检削减", "en":
+                           "Burden cut: certificates and inspections"},
+    "scn_no_micro_grid": {"zh": "没有微网格", "en": "No micro-grids"},
+    "scn_mobile_grid_6000": {"zh": "6000 名流动网格员", "en": "6,000 mobile grid workers"},
+    "scn_combined_reform": {"zh": "综合改革", "en": "Combined reform"},
+}
+
+_FIELD = re.compile(r"{(\w+)[^}]*}")
+
+
+class MissingLabel(KeyError):
+    """The page asked for a label that is not in the table."""
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """The label ``key`` in ``lang`` ("zh" or "en"), with ``{fields}`` filled in."""
+    try:
+        text = LABELS[key][lang]
+    except KeyError:
+        raise MissingLabel(f"no label {key!r} in {lang!r}") from None
+    return text.format(**fields) if fields else text
+
+
+def fields_of(text: str) -> set[str]:
+    """The ``{field}`` names a label uses."""
+    return set(_FIELD.findall(text))
+
+
+def scenario_title(stem: str, lang: str) -> str:
+    """A scenario's display name: a translated title when known, else the file stem."""
+    key = f"scn_{stem}"
+    return f"{t(key, lang)} ({stem})" if key in LABELS else stem
+
+
+def pick_language(accept_language: str | Iterable[str] | None, default: str = "en") -> str:
+    """Choose "zh" or "en" from an Accept-Language header (highest q first)."""
+    if accept_language is None:
+        return default
+    if not isinstance(accept_language, str):
+        accept_language = ",".join(accept_language)
+    ranked: list[tuple[float, int, str]] = []
+    for order, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGS and q > 0:
+            ranked.append((-q, order, primary))
+    return min(ranked)[2] if ranked else default

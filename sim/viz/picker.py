@@ -1,0 +1,103 @@
+"""The scenario picker: lists the files in ``scenarios/`` and opens nothing outside it.
+
+Every way a scenario reaches the page (the ``govsim viz`` argument, the page's
+``?scenario=`` address, the picker) goes through :func:`resolve_scenario`, which
+refuses ``..``, paths whose real location (after symlinks) is outside the folder, files
+that are not ``.toml``, and a file whose ``extends`` chain leads outside the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path, PurePath
+
+from sim.errors import InputError
+
+ENV_DIR = "GOVSIM_SCENARIOS_DIR"
+
+
+class ScenarioRefused(InputError):
+    """A scenario path outside ``scenarios/`` (or not a scenario file there)."""
+
+
+def scenarios_dir() -> Path:
+    """The scenario folder: ``$GOVSIM_SCENARIOS_DIR``, else the repository's ``scenarios/``."""
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "scenarios"
+    return repo if repo.is_dir() else Path.cwd() / "scenarios"
+
+
+def list_scenarios(root: Path | None = None) -> list[str]:
+    """Names (relative to the folder) of the scenario files the picker offers."""
+    root = scenarios_dir() if root is None else root
+    if not root.is_dir():
+        return []
+    names = []
+    for path in sorted(root.glob("*.toml")):
+        try:
+            resolve_scenario(path.name, root)
+        except ScenarioRefused:
+            continue
+        names.append(path.name)
+    return names
+
+
+def resolve_scenario(ref: str | os.PathLike[str], root: Path | None = None, *,
+                     allow_outside_spelling: bool = False) -> Path:
+    """The real path of scenario ``ref``, which must be a ``.toml`` file in ``root``.
+
+    ``ref`` is a name relative to the folder (``staffing_22_per_10k.toml``, or without
+    ``.toml``). With ``allow_outside_spelling`` (the command line), it may also be a path
+    as typed in a shell (``scenarios/x.toml``, an absolute path) as long as the file it
+    names really is in the folder.
+    """
+    root = scenarios_dir() if root is None else root
+    raw = os.fspath(ref).strip()
+    if not raw:
+        raise ScenarioRefused("scenario: empty name; pick a file in scenarios/")
+    if "\x00" in raw:
+        raise ScenarioRefused("scenario: invalid name")
+    shown = raw
+    pure = PurePath(raw)
+    if ".." in pure.parts:
+        raise ScenarioRefused(f"{shown}: refused: '..' is not allowed; pick a file in {root}/")
+    if pure.is_absolute() and not allow_outside_spelling:
+        raise ScenarioRefused(f"{shown}: refused: absolute paths are not allowed; "
+                              f"pick a file in {root}/")
+    if not pure.suffix:
+        pure = pure.with_suffix(".toml")
+    if pure.suffix != ".toml":
+        raise ScenarioRefused(f"{shown}: refused: a scenario is a .toml file in {root}/")
+    candidate = Path(pure)
+    if not candidate.is_absolute():
+        typed = Path.cwd() / candidate
+        in_root = root / candidate
+        candidate = typed if allow_outside_spelling and typed.exists() else in_root
+    real_root = root.resolve()
+    real = candidate.resolve()
+    if not real.is_relative_to(real_root):
+        raise ScenarioRefused(f"{shown}: refused: outside the scenarios folder {root}/")
+    if not real.is_file():
+        raise ScenarioRefused(f"{shown}: no such scenario file in {root}/")
+    _check_extends(real, real_root, shown, seen=())
+    return real
+
+
+def _check_extends(path: Path, real_root: Path, shown: str, seen: tuple[Path, ...]) -> None:
+    """Follow ``extends`` and refuse a parent outside the folder (the loader reports loops)."""
+    if path in seen:
+        return
+    try:
+        parent = tomllib.loads(path.read_text(encoding="utf-8")).get("extends")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # the scenario loader gives the one-line error for a broken file
+    if not isinstance(parent, str):
+        return
+    target = (path.parent / parent).resolve()
+    if ".." in PurePath(parent).parts or not target.is_relative_to(real_root):
+        raise ScenarioRefused(f"{shown}: refused: extends {parent!r}, outside the scenarios "
+                              "folder")
+    _check_extends(target, real_root, shown, (*seen, path))

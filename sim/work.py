@@ -1,0 +1,214 @@
+"""Work orders (工单) waiting in a queue and the desks that serve them, on Mesa's clock.
+
+A :class:`Team` is one queue served by several :class:`Desk` s — the grid workers of a
+grid, the staff of a street office, a district department. Orders are served urgent
+first, then earliest deadline first (overdue work has the earliest deadline). A desk
+works only inside its shift; work not finished at the end of a shift waits for the
+next one. Each desk keeps at most one pending Mesa event, its own bound ``_finish``
+method (Mesa holds callbacks by weak reference, so no lambdas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import mesa
+
+    from sim.issues import IssueLog
+
+_DONE = 1e-9  # hours of work left below which an order is done (float round-off)
+
+
+class Team:
+    """A queue of work orders and the desks that serve it."""
+
+    __slots__ = ("_heap", "desks", "kind", "level", "on_done", "place", "resolver",
+                 "resolves_all", "shift_hours")
+
+    def __init__(
+        self,
+        kind: str,
+        level: int,
+        resolver: int,
+        place: int,
+        on_done: Callable[[int, Team, float], None],
+        *,
+        resolves_all: bool = False,
+        shift_hours: float = 8.0,
+    ) -> None:
+        self.kind = kind  # "grid", "community", "street", "department", "utility", ...
+        self.level = level  # code in sim.issues.RESOLVED_LEVELS
+        self.resolver = resolver  # code in sim.issues.RESOLVERS
+        self.place = place  # index of the grid / community / street / district served
+        self.on_done = on_done
+        self.resolves_all = resolves_all  # service teams resolve whatever the level
+        self.shift_hours = shift_hours
+        self._heap: list[tuple[int, float, int]] = []
+        self.desks: list[Desk] = []
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, issue: int, urgent: bool, deadline: float, now: float) -> None:
+        """Queue an order; an idle desk on shift takes it at once."""
+        heappush(self._heap, (0 if urgent else 1, deadline, issue))
+        for desk in self.desks:
+            if desk.current < 0 and desk.open_at <= now < desk.close_at:
+                desk.start_next(now)
+                return
+
+    def pop(self) -> int:
+        return heappop(self._heap)[2]
+
+    def queued(self) -> list[int]:
+        return [item[2] for item in self._heap]
+
+
+class Desk:
+    """One person's (or one shift's) capacity to work through a team's queue."""
+
+    __slots__ = ("__weakref__", "_event", "agent", "busy_hours", "close_at", "current",
+                 "log", "model", "open_at", "seg_start", "team")
+
+    def __init__(self, model: mesa.Model, team: Team, log: IssueLog,
+                 agent: mesa.Agent | None = None) -> None:
+        self.model = model
+        self.team = team
+        self.agent = agent
+        self.log = log
+        self.current = -1  # issue id being worked on, -1 when idle
+        self.seg_start = 0.0
+        self.open_at = 0.0
+        self.close_at = 0.0  # closed until the first shift opens
+        self.busy_hours = 0.0
+        self._event: object | None = None
+        team.desks.append(self)
+
+    def open(self, now: float, close_at: float) -> None:
+        """Start a shift: resume paused work or take the next order."""
+        self.open_at, self.close_at = now, close_at
+        if close_at <= now:
+            return
+        if self.current >= 0:
+            self._run(now)
+        else:
+            self.start_next(now)
+
+    def start_next(self, now: float) -> None:
+        if self.team._heap:
+            self.current = issue = self.team.pop()
+            started = self.log.started_at
+            if started[issue] != started[issue]:  # NaN: the first hands on it
+                started[issue] = now
+            self._run(now)
+
+    def take_hours(self, now: float) -> float:
+        """Hours worked since the last call (work in progress counted up to ``now``)."""
+        until = min(now, self.close_at)  # no work is done off shift
+        if self.current >= 0 and self.seg_start < until:
+            self._progress(until)
+        hours, self.busy_hours = self.busy_hours, 0.0
+        return hours
+
+    def _run(self, now: float) -> None:
+        self.seg_start = now
+        end = now + self.log.work_left[self.current] / 24.0
+        if self._event is not None:
+            self._event.cancel()
+        self._event = self.model.schedule_event(self._finish, at=min(end, self.close_at))
+
+    def _progress(self, now: float) -> None:
+        worked = (now - self.seg_start) * 24.0
+        self.busy_hours += worked
+        self.log.work_left[self.current] -= worked
+        self.seg_start = now
+
+    def _finish(self) -> None:
+        self._event = None
+        if self.current < 0:
+            return
+        now = self.model.time
+        self._progress(now)
+        issue = self.current
+        if self.log.work_left[issue] > _DONE:
+            return  # the shift ended first: resume at the next shift
+        self.log.work_left[issue] = 0.0
+        self.current = -1
+        self.team.on_done(issue, self.team, now)
+        if now < self.close_at:
+            self.start_next(now)
+
+
+class Transit:
+    """Work orders on their way between hands: a report being made, a relay by a
+    micro-grid worker, a platform dispatch, an on-the-spot fix under way.
+
+    Holds (time, callback, issue) in a heap and keeps one Mesa event, at the earliest.
+    """
+
+    __slots__ = ("__weakref__", "_event", "_heap", "_next_at", "_seq", "model")
+
+    def __init__(self, model: mesa.Model) -> None:
+        self.model = model
+        self._heap: list[tuple[float, int, Callable[[int, float], None], int]] = []
+        self._seq = 0
+        self._event: object | None = None
+        self._next_at = float("inf")
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def send(self, at: float, deliver: Callable[[int, float], None], issue: int) -> None:
+        """Call ``deliver(issue, at)`` at time ``at``."""
+        self._seq += 1
+        heappush(self._heap, (at, self._seq, deliver, issue))
+        if at < self._next_at:
+            self._schedule(at)
+
+    def _schedule(self, at: float) -> None:
+        if self._event is not None:
+            self._event.cancel()
+        self._next_at = at
+        self._event = self.model.schedule_event(self._fire, at=at)
+
+    def _fire(self) -> None:
+        self._event, self._next_at = None, float("inf")
+        now = self.model.time
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            _, _, deliver, issue = heappop(heap)
+            deliver(issue, now)
+        if heap and self._event is None:
+            self._schedule(heap[0][0])
+
+
+class ShiftGroup:
+    """Desks that open together each day (one Mesa event a day for all of them)."""
+
+    __slots__ = ("__weakref__", "close_hour", "desks", "model", "open_hour", "workdays")
+
+    def __init__(self, model: mesa.Model, desks: list[Desk], open_hour: float,
+                 close_hour: float, workdays: int) -> None:
+        self.model = model
+        self.desks = desks
+        self.open_hour = open_hour
+        self.close_hour = close_hour
+        self.workdays = workdays  # per week
+
+    def works_on(self, day: int) -> bool:
+        return day % 7 < self.workdays
+
+    def schedule(self, day: int) -> None:
+        if self.desks and self.works_on(day) and self.close_hour > self.open_hour:
+            self.model.schedule_event(self.open, at=day + self.open_hour / 24.0)
+
+    def open(self) -> None:
+        now = self.model.time
+        close_at = float(np.floor(now)) + self.close_hour / 24.0
+        for desk in self.desks:
+            desk.open(now, close_at)
