@@ -285,10 +285,11 @@ class GovernanceModel(mesa.Model):
                      *self.utility_teams, *self.social_teams, *self.volunteer_teams):
             for desk in team.desks:
                 desk.take_hours(now)  # other staff's hours are counted in summary only
-        self._detect(now, patrol_by_grid)
-        self._incidents(now)
         self.recorder.close_day(day, overloaded)
         self.datacollector.collect(self)
+        # Patrol finds and incidents happen at the boundary, so they count in the new day.
+        self._detect(now, patrol_by_grid)
+        self._incidents(now)
 
     # --------------------------------------------------------------- arrivals
     def _draw_arrivals(self, day: int) -> None:

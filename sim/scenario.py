@@ -475,6 +475,11 @@ def load_scenario(
     return scenario
 
 
+def scenario_from_dict(data: Mapping[str, Any], origin: str = "<dict>") -> Scenario:
+    """Validate a scenario given as nested data (as a TOML file would hold it)."""
+    return _validate(dict(data), origin, {})
+
+
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     """Parse ``key=value`` strings; values are TOML literals (``22``, ``true``, ``"x"``)."""
     out: dict[str, Any] = {}

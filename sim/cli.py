@@ -1,0 +1,162 @@
+"""The ``govsim`` command line: run, validate, show; batch, sweep, report; viz.
+
+Exit codes: 0 success; 2 bad input (a one-line message naming the file, the key and
+what is allowed; nothing written); 1 an unexpected failure; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.errors import InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors are bad input: exit 2, one line
+        raise InputError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="govsim", description=(
+        "Agent-based simulator of community governance in a Chinese megacity "
+        "(modelled on Nanjing)."))
+    parser.add_argument("--version", action="version", version=f"govsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario and write its tables")
+    run.add_argument("scenario", help="scenario file (TOML)")
+    run.add_argument("--days", type=_positive_int, help="days to simulate (default: the file's)")
+    run.add_argument("--seed", type=_seed, help="root seed (default: the file's)")
+    run.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY=VALUE", help="override a scenario key, e.g. "
+                     "staffing.workers_per_10k=22 (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=cmd_run)
+
+    validate = sub.add_parser("validate", help="check a scenario file")
+    validate.add_argument("scenario")
+    validate.add_argument("--set", dest="overrides", action="append", default=[],
+                          metavar="KEY=VALUE")
+    validate.set_defaults(handler=cmd_validate)
+
+    show = sub.add_parser("show", help="print the resolved parameters with their sources")
+    show.add_argument("scenario")
+    show.add_argument("--set", dest="overrides", action="append", default=[],
+                      metavar="KEY=VALUE")
+    show.set_defaults(handler=cmd_show)
+
+    import importlib
+    import importlib.util
+
+    for module in ("sim.experiments.cli", "sim.viz.cli"):
+        if importlib.util.find_spec(module):  # TODO(lead): hard imports once both land
+            importlib.import_module(module).register(sub)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202
+    from sim.scenario import load_scenario, parse_overrides
+
+    overrides = parse_overrides(args.overrides)
+    if getattr(args, "days", None) is not None:
+        overrides["run.days"] = args.days
+    if getattr(args, "seed", None) is not None:
+        overrides["run.seed"] = args.seed
+    return load_scenario(args.scenario, overrides)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.run import simulate, write_run
+
+    scenario = _load(args)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    result = simulate(scenario, progress=not args.quiet)
+    write_run(result, out)
+    print(headline_table(result.summary, scenario.name))
+    print(f"wrote {out}/ (daily.parquet, issues.parquet, summary.json, scenario.toml, "
+          f"manifest.json) in {result.wall_seconds:.1f} s")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = _load(args)
+    print(f"{args.scenario}: ok ({scenario.name}, {scenario.layout.scale} scale, "
+          f"{scenario.layout.residents:,} residents)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    print(_load(args).to_toml(), end="")
+    return 0
+
+
+HEADLINES: tuple[tuple[str, str, str], ...] = (
+    ("raised", "issues raised", "{:,.0f}"),
+    ("resolution_rate", "resolved", "{:.1%}"),
+    ("on_time_share", "resolved on time", "{:.1%}"),
+    ("median_days_to_resolve", "median days to resolve", "{:.2f}"),
+    ("p90_days_to_resolve", "p90 days to resolve", "{:.2f}"),
+    ("resolved_at_grid_share", "resolved in the grid", "{:.1%}"),
+    ("escalation_share", "escalated", "{:.1%}"),
+    ("hazards_caught_share", "hazards caught before incident", "{:.1%}"),
+    ("incidents", "incidents", "{:,.0f}"),
+    ("admin_share", "grid workers' time on admin", "{:.1%}"),
+    ("mean_trust", "residents' mean trust (0-1)", "{:.3f}"),
+)
+
+
+def headline_table(summary: dict[str, float], title: str) -> str:
+    width = max(len(label) for _, label, _ in HEADLINES)
+    lines = [title, "-" * (width + 12)]
+    for key, label, fmt in HEADLINES:
+        value = summary.get(key, float("nan"))
+        text = "n/a" if value != value else fmt.format(value)
+        lines.append(f"{label:<{width}}  {text:>9}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
+        return int(args.handler(args) or 0)
+    except InputError as exc:
+        print(f"govsim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("govsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

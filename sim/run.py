@@ -1,0 +1,165 @@
+"""One run of one scenario: simulate, then write its tables atomically.
+
+This is what ``govsim run`` and the experiment runner call; it is the contract in
+``docs/outputs.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psutil
+
+from sim import __version__
+from sim.model import GovernanceModel
+from sim.scenario import Scenario
+
+SeedLike = int | np.random.SeedSequence
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced."""
+
+    scenario: Scenario
+    seed: dict[str, Any]
+    daily: pd.DataFrame
+    issues: pd.DataFrame
+    summary: dict[str, float]
+    wall_seconds: float
+    peak_rss_mb: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def seed_record(seed: SeedLike) -> dict[str, Any]:
+    """A JSON-able record of a seed, enough to rebuild it."""
+    if isinstance(seed, np.random.SeedSequence):
+        return {"entropy": str(seed.entropy), "spawn_key": list(seed.spawn_key)}
+    return {"entropy": str(int(seed)), "spawn_key": []}
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    days: int | None = None,
+    seed: SeedLike | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run ``scenario`` for ``days`` (default: the scenario's) from ``seed``."""
+    days = scenario.run.days if days is None else days
+    seed = scenario.run.seed if seed is None else seed
+    start = time.perf_counter()
+    model = GovernanceModel(scenario, rng=seed)
+    if progress:
+        from tqdm import tqdm
+
+        with tqdm(total=days, unit="day", desc=scenario.name, leave=False,
+                  mininterval=0.5) as bar:
+            for _ in range(days):
+                model.step()
+                bar.update(1)
+    else:
+        model.run(days)
+    daily = model.daily_frame()
+    issues = model.issues_frame()
+    summary = model.summary()
+    wall = time.perf_counter() - start
+    return RunResult(scenario=scenario, seed=seed_record(seed), daily=daily, issues=issues,
+                     summary=summary, wall_seconds=wall, peak_rss_mb=peak_rss_mb())
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except ImportError:  # not on POSIX
+        return psutil.Process().memory_info().rss / 2**20
+
+
+def write_run(result: RunResult, out_dir: str | Path) -> Path:
+    """Write a run's tables to ``out_dir`` atomically: all files or none.
+
+    Files are written into a temporary sibling folder, which is then renamed into
+    place; an existing ``out_dir`` is replaced only after the new one is complete.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        result.daily.to_parquet(tmp / "daily.parquet", index=False)
+        result.issues.to_parquet(tmp / "issues.parquet", index=False)
+        _write_text(tmp / "summary.json", json.dumps(_jsonable(result.summary), indent=2))
+        _write_text(tmp / "scenario.toml", result.scenario.to_toml())
+        _write_text(tmp / "manifest.json", json.dumps(manifest(result), indent=2))
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def manifest(result: RunResult) -> dict[str, Any]:
+    return {
+        "govsim": __version__,
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "days": int(len(result.daily)),
+        "wall_seconds": round(result.wall_seconds, 3),
+        "peak_rss_mb": round(result.peak_rss_mb, 1),
+        "git_revision": git_revision(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        **result.extra,
+    }
+
+
+def package_versions() -> dict[str, str]:
+    names = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "scipy")
+    out = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_revision() -> str | None:
+    """The git revision of the code that ran, if it runs from a checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
