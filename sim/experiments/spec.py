@@ -58,7 +58,7 @@ class Parameter(_Strict):
 
     key: str = Field(min_length=1)
     levels: list[Any] | None = None
-    range: tuple[float, float] | None = None
+    range: list[float] | None = Field(None, min_length=2, max_length=2)
     distribution: Literal["uniform", "loguniform", "triangular", "normal"] = "uniform"
     mode: float | None = None
     mean: float | None = None

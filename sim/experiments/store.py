@@ -172,7 +172,7 @@ class ResultStore:
             else:
                 row["status"] = "missing"
             for key, value in summary.items():
-                if isinstance(value, bool) or isinstance(value, int | float) or value is None:
+                if isinstance(value, int | float) or value is None:
                     outcome_keys.setdefault(key, None)
                     row[key] = math.nan if value is None else float(value)
             rows.append(row)
