@@ -15,6 +15,7 @@ from pathlib import Path, PurePath
 from sim.errors import InputError
 
 ENV_DIR = "GOVSIM_SCENARIOS_DIR"
+ENV_SCENARIO = "GOVSIM_VIZ_SCENARIO"  # the scenario `govsim viz` was given
 
 
 class ScenarioRefused(InputError):

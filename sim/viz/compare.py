@@ -1,0 +1,149 @@
+"""One run, or a baseline and a changed run side by side: same seed, stepping together.
+
+:class:`Workshop` is what the page holds: the model(s), built from scenarios, stepped
+together one day at a time (a lock keeps the play loop and a button press from
+stepping at once), with the outcomes of both runs and their difference.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.scenario import Scenario
+
+# Headline outcomes the table shows, in order, from ``model.summary()``; shares are
+# shown as percentages and their differences in percentage points.
+OUTCOME_KEYS: tuple[str, ...] = (
+    "raised", "resolved", "open_at_end", "on_time_share", "median_days_to_resolve",
+    "p90_days_to_resolve", "resolved_at_grid_share", "escalation_share", "hazards_caught_share",
+    "incidents", "admin_share", "mean_trust",
+)
+SHARE_KEYS: frozenset[str] = frozenset({
+    "on_time_share", "admin_share", "resolved_at_grid_share", "escalation_share",
+    "hazards_caught_share",
+})
+DECIMAL_KEYS: frozenset[str] = frozenset({
+    "median_days_to_resolve", "p90_days_to_resolve", "mean_trust",
+})
+
+
+def _model_class() -> Any:
+    from sim.model import GovernanceModel
+
+    return GovernanceModel
+
+
+@dataclass(frozen=True)
+class Run:
+    role: str  # "run" (alone), "baseline" or "changed"
+    scenario: Scenario
+    model: Any
+
+
+class Workshop:
+    """The run(s) on the page. ``baseline`` given: two runs stepping together."""
+
+    def __init__(self, changed: Scenario, seed: int, baseline: Scenario | None = None,
+                 model_class: Any = None) -> None:
+        cls = model_class or _model_class()
+        self.seed = seed
+        self.lock = threading.RLock()
+        runs = []
+        if baseline is not None:
+            runs.append(Run("baseline", baseline, cls(baseline, rng=seed)))
+            runs.append(Run("changed", changed, cls(changed, rng=seed)))
+        else:
+            runs.append(Run("run", changed, cls(changed, rng=seed)))
+        self.runs: tuple[Run, ...] = tuple(runs)
+        self.days = max(int(r.scenario.run.days) for r in self.runs)
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.runs) == 2
+
+    @property
+    def day(self) -> int:
+        return int(self.runs[-1].model.day)
+
+    @property
+    def finished(self) -> bool:
+        return self.day >= self.days
+
+    def step(self, days: int = 1) -> int:
+        """Advance every run by up to ``days`` days (never past the last); days advanced."""
+        done = 0
+        with self.lock:
+            for _ in range(days):
+                if self.finished:
+                    break
+                for run in self.runs:
+                    run.model.step()
+                done += 1
+        return done
+
+    def frames(self) -> list[tuple[Run, pd.DataFrame]]:
+        with self.lock:
+            return [(run, run.model.daily_frame()) for run in self.runs]
+
+    def summaries(self) -> list[tuple[Run, dict[str, Any]]]:
+        with self.lock:
+            return [(run, dict(run.model.summary())) for run in self.runs]
+
+    def outcome_rows(self, keys: Sequence[str] = OUTCOME_KEYS) -> list[dict[str, Any]]:
+        """Per outcome: its value in each run (by role) and, comparing, the difference."""
+        sums = self.summaries()
+        rows = []
+        for key in keys:
+            if not all(key in s for _, s in sums):
+                continue
+            row: dict[str, Any] = {"key": key}
+            for run, s in sums:
+                row[run.role] = s[key]
+            if self.comparing:
+                row["difference"] = _difference(row["changed"], row["baseline"])
+            rows.append(row)
+        return rows
+
+
+def _difference(a: Any, b: Any) -> float | None:
+    try:
+        fa, fb = float(a), float(b)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(fa) or math.isnan(fb):
+        return None
+    return fa - fb
+
+
+def format_value(key: str, value: Any) -> str:
+    """A value as the table shows it."""
+    if value is None:
+        return "–"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "–"
+    if key in SHARE_KEYS:
+        return f"{100 * v:.1f}%"
+    if key in DECIMAL_KEYS or not v.is_integer():
+        return f"{v:.2f}"
+    return f"{int(v):,}"
+
+
+def format_difference(key: str, value: float | None, pp: str) -> str:
+    """A difference with its sign (``pp`` is the percentage-point unit in the language)."""
+    if value is None:
+        return "–"
+    if key in SHARE_KEYS:
+        return f"{100 * value:+.1f} {pp}"
+    if key in DECIMAL_KEYS or not float(value).is_integer():
+        return f"{value:+.2f}"
+    return f"{int(value):+,}"
