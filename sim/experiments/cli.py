@@ -72,16 +72,19 @@ def _run(args: argparse.Namespace, kind: str) -> int:
     res = run_experiment(args.spec, out=args.out, workers=args.workers,
                          scheduler=args.scheduler, force=args.force, quiet=args.quiet,
                          expect=kind)
-    line = (f"{res.total} runs in {res.out}: {res.executed} executed, "
-            f"{res.skipped} already done, {len(res.failed)} failed "
-            f"({res.wall_seconds:.1f} s)")
-    print(line)
-    if getattr(args, "report", False):
+    if getattr(args, "report", False) and (res.executed or res.skipped):
         from sim.experiments.report import make_report
 
-        path = make_report(res.out, quiet=args.quiet)
-        print(f"report: {path}")
-    elif not args.quiet:
+        print(f"report: {make_report(res.out, quiet=args.quiet)}")
+    return finish(res, quiet=args.quiet, reported=getattr(args, "report", False))
+
+
+def finish(res: Any, quiet: bool = False, reported: bool = False) -> int:
+    """Print the closing lines of a batch or sweep; the exit code (1 if runs failed)."""
+    print(f"{res.total} runs in {res.out}: {res.executed} executed, "
+          f"{res.skipped} already done, {len(res.failed)} failed "
+          f"({res.wall_seconds:.1f} s)")
+    if not quiet and not reported:
         print(f"next: govsim report {res.out}")
     if res.failed or res.missing:
         print(f"{len(res.failed) + len(res.missing)} of {res.total} runs failed; "
