@@ -360,29 +360,35 @@ class GovernanceModel(mesa.Model):
             w[2] = 1.0
         return np.cumsum(w)
 
+    # A report that arrives after the issue became known otherwise (an incident on the
+    # way) changes nothing.
     def report_to_grid_worker(self, issue: int, now: float) -> None:
-        self.make_known(issue, CH["grid_worker"], now)
-        self.to_grid(issue, now)
+        if self.make_known(issue, CH["grid_worker"], now):
+            self.to_grid(issue, now)
 
     def report_to_micro_grid_worker(self, issue: int, now: float) -> None:
-        self.make_known(issue, CH["micro_grid_worker"], now)
-        self.micro_grid_workers[int(self.issues.micro_grid[issue])].receive(issue, now)
+        if self.make_known(issue, CH["micro_grid_worker"], now):
+            self.micro_grid_workers[int(self.issues.micro_grid[issue])].receive(issue, now)
 
     def report_to_platform(self, issue: int, now: float) -> None:
-        self.make_known(issue, CH["hotline"], now)
-        self.platform.receive(issue, now)
+        if self.make_known(issue, CH["hotline"], now):
+            self.platform.receive(issue, now)
 
     def report_by_app(self, issue: int, now: float) -> None:
-        self.make_known(issue, CH["app"], now)
-        self.platform.receive(issue, now)
+        if self.make_known(issue, CH["app"], now):
+            self.platform.receive(issue, now)
 
     # ------------------------------------------------------------- routing
-    def make_known(self, issue: int, channel: int, now: float) -> None:
+    def make_known(self, issue: int, channel: int, now: float) -> bool:
+        """The system learns of an issue; False if it knew already."""
         log = self.issues
+        if not math.isnan(log.known_at[issue]):
+            return False
         log.known_at[issue] = now
         log.channel[issue] = channel
         log.deadline_at[issue] = now + self.cats.deadline[log.category[issue]]
         self.recorder.known += 1
+        return True
 
     def to_grid(self, issue: int, now: float) -> None:
         """A work order reaches the grid: to the grid team, or straight to the utility

@@ -447,7 +447,7 @@ class Scenario(_Section):
         sources = dict(self.sources)
         for key, value in overrides.items():
             _set_dotted(data, key, value, origin)
-            sources[key] = f"set by {origin}"
+            sources[key] = "set by --set" if origin.endswith("--set") else f"set by {origin}"
         return _validate(data, origin, sources)
 
 
@@ -471,7 +471,7 @@ def load_scenario(
     scenario = _validate(data, str(path), sources)
     if overrides:
         mapping = parse_overrides(overrides) if not isinstance(overrides, Mapping) else overrides
-        scenario = scenario.with_overrides(mapping)
+        scenario = scenario.with_overrides(mapping, origin=f"{path} --set")
     return scenario
 
 
@@ -529,6 +529,9 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dic
         base.pop("description", None)
     name = path.stem
     for key, _ in _flatten(data):
+        if key in {"name", "description"}:
+            sources[key] = f"{name}.toml"
+            continue
         sources[key] = file_sources.get(key) or _nearest(file_sources, key) or (
             f"{name}.toml (no source given)"
         )

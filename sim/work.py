@@ -140,7 +140,7 @@ class Desk:
         self.log.work_left[issue] = 0.0
         self.current = -1
         self.team.on_done(issue, self.team, now)
-        if now < self.close_at:
+        if self.current < 0 and now < self.close_at:  # on_done may have handed it work
             self.start_next(now)
 
 
