@@ -20,13 +20,13 @@ from tests.experiments_fixtures import (
     kill_group,
 )
 
-pytestmark = [pytest.mark.dask, pytest.mark.slow]
-
 
 def _bytes(out: Path) -> dict[str, bytes]:
     return {n: (out / n).read_bytes() for n in ("runs.parquet", "daily.parquet")}
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_dask_cluster_matches_local_and_survives_a_killed_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,7 +74,11 @@ def test_dask_cluster_matches_local_and_survives_a_killed_worker(
         assert _bytes(out) == _bytes(local)
 
 
-def test_unreachable_scheduler_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:
+@pytest.mark.dask
+def test_unreachable_scheduler_is_bad_input_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVSIM_SCHEDULER_TIMEOUT", "2")
     spec = batch_spec(tmp_path / "u.toml", ["nanjing_baseline"], replicates=1, days=5)
     port = free_port()  # nothing listens there
     with pytest.raises(InputError, match="cannot reach a Dask scheduler"):

@@ -23,6 +23,7 @@ from sim.errors import InputError
 from sim.experiments.experiment import RunTask
 
 SCHEDULER_ENV = "GOVSIM_SCHEDULER"
+TIMEOUT_ENV = "GOVSIM_SCHEDULER_TIMEOUT"  # seconds to wait for the scheduler (default 15)
 MAX_ATTEMPTS = 3  # a run lost with its worker this many times is recorded as failed
 
 
@@ -198,7 +199,8 @@ class DaskExecutor(Executor):
             raise InputError(f"--scheduler {address}: dask.distributed is not installed "
                              f"({exc})") from None
         try:
-            self.client = Client(address, timeout="15s", set_as_default=False)
+            timeout = float(os.environ.get(TIMEOUT_ENV) or 15)
+            self.client = Client(address, timeout=f"{timeout}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
                              f"({type(exc).__name__}: {exc})") from None
@@ -212,16 +214,17 @@ class DaskExecutor(Executor):
         it = iter(tasks)
         nthreads = sum(self.client.nthreads().values()) or 1
         window = self.window or max(8, 4 * nthreads)
-        ac = as_completed(with_results=False)
         pending: dict[str, RunTask] = {}
         attempts: dict[str, int] = {}
+        fresh: list[Any] = []  # submitted, not yet handed to as_completed
+        ac: Any = None
 
         def submit(task: RunTask) -> None:
             n = attempts.get(task.run_id, 0)
             key = f"govsim-{task.run_id}-{task.task_hash[:12]}" + (f"-retry{n}" if n else "")
             fut = self.client.submit(execute_run, task, key=key, pure=True)
             pending[fut.key] = task
-            ac.add(fut)
+            fresh.append(fut)
 
         exhausted = False
         while True:
@@ -233,6 +236,11 @@ class DaskExecutor(Executor):
                     submit(task)
             if not pending:
                 return
+            if ac is None:
+                ac = as_completed(fresh, loop=self.client.loop, with_results=False)
+            else:
+                ac.update(fresh)
+            fresh.clear()
             fut = next(ac)
             task = pending.pop(fut.key)
             try:
