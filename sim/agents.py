@@ -90,9 +90,10 @@ class MicroGridWorker(mesa.Agent):
     def receive(self, issue: int, now: float) -> None:
         """An issue reported to, or noticed by, this micro-grid worker."""
         model = self.model
-        if model.small_fixable(issue) and model.rng_people.random() < model.p.micro_grid.small_fix_share:
+        mg = model.p.micro_grid
+        if model.small_fixable(issue) and model.rng_people.random() < mg.small_fix_share:
             self.fixed += 1
-            model.transit.send(now + model.p.micro_grid.small_fix_days, model.fix_on_the_spot, issue)
+            model.transit.send(now + mg.small_fix_days, model.fix_on_the_spot, issue)
         else:
             self.relayed += 1
             model.transit.send(now + model.p.channels.relay_delay_days, model.to_grid, issue)
@@ -101,7 +102,8 @@ class MicroGridWorker(mesa.Agent):
 class Volunteer(mesa.Agent):
     """A resident who gives hours through the community volunteer station [F23]."""
 
-    def __init__(self, model: GovernanceModel, resident: Resident, station: VolunteerStation) -> None:
+    def __init__(self, model: GovernanceModel, resident: Resident,
+                 station: VolunteerStation) -> None:
         super().__init__(model)
         self.resident = resident
         self.station = station

@@ -79,7 +79,7 @@ def _seed(text: str) -> int:
     return value
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202
+def _load(args: argparse.Namespace):
     from sim.scenario import load_scenario, parse_overrides
 
     overrides = parse_overrides(args.overrides)

@@ -15,9 +15,9 @@ import math
 from heapq import heappop, heappush
 
 import mesa
-from mesa.agentset import AgentSet
 import numpy as np
 import pandas as pd
+from mesa.agentset import AgentSet
 
 from sim.agents import (
     CommunityCommittee,
@@ -131,7 +131,7 @@ class GovernanceModel(mesa.Model):
         grid_workers: list[GridWorker] = []
         for c in range(pl.n_communities):
             grids = np.flatnonzero(pl.grid_community == c)
-            n_staff = int(round(p.staffing.workers_per_10k * res_comm[c] / 10_000))
+            n_staff = round(p.staffing.workers_per_10k * res_comm[c] / 10_000)
             order = grids[np.argsort(-res_grid[grids], kind="stable")]
             for k in range(n_staff):
                 g = int(order[k % len(order)])
@@ -202,7 +202,9 @@ class GovernanceModel(mesa.Model):
         self.social_shifts = [
             ShiftGroup(self, t.desks, start, start + (so_day[s] / len(t.desks) if t.desks else 0),
                        b.workdays_per_week) for s, t in enumerate(self.social_teams)]
-        self.volunteer_shifts = [ShiftGroup(self, t.desks, 9.0, 9.0, 7) for t in self.volunteer_teams]
+        # Volunteers give hours every day from 9:00; the length follows their hours.
+        self.volunteer_shifts = [ShiftGroup(self, t.desks, 9.0, 9.0, 7)
+                                 for t in self.volunteer_teams]
         self.district_of_comm = pl.street_district[pl.community_street]
         self.street_of_grid = pl.community_street[pl.grid_community]
 
@@ -215,8 +217,8 @@ class GovernanceModel(mesa.Model):
         street_of_mg = pl.community_street[pl.micro_grid_community]
         for s in range(pl.n_streets):
             mgs = np.flatnonzero(street_of_mg == s)
-            n = int(round(mp.riders_per_10k * res_street[s] / 10_000))
-            n_enrolled = int(round(mp.mobile_grid_workers_per_10k * res_street[s] / 10_000))
+            n = round(mp.riders_per_10k * res_street[s] / 10_000)
+            n_enrolled = round(mp.mobile_grid_workers_per_10k * res_street[s] / 10_000)
             length = min(mp.micro_grids_per_route, len(mgs))
             starts = rng.integers(0, len(mgs), n)
             chosen = set(rng.permutation(n)[:n_enrolled].tolist())

@@ -14,6 +14,7 @@ Everything here is a pure function of the layout, so the graph is reproducible.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -160,7 +161,7 @@ def build_graph(
                    residents=int(places.micro_grid_residents[m]))
         g.add_edge(node("grid", int(gi)), mn, kind="contains")
     for route in rider_routes or ():
-        for a, b in zip(route[:-1], route[1:], strict=True):
+        for a, b in itertools.pairwise(route):
             u, v = node("micro_grid", int(a)), node("micro_grid", int(b))
             if g.has_edge(u, v):
                 g[u][v]["riders"] += 1

@@ -124,7 +124,7 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "govsim": __version__,
         "scenario": result.scenario.name,
         "seed": result.seed,
-        "days": int(len(result.daily)),
+        "days": len(result.daily),
         "wall_seconds": round(result.wall_seconds, 3),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "git_revision": git_revision(),

@@ -24,7 +24,7 @@ def year() -> tuple[GovernanceModel, pd.DataFrame, pd.DataFrame]:
     return model, model.daily_frame(), model.issues_frame()
 
 
-def test_every_issue_is_resolved_or_open_every_day(year) -> None:  # noqa: ANN001
+def test_every_issue_is_resolved_or_open_every_day(year) -> None:
     _, daily, issues = year
     assert len(daily) == 365 and list(daily["day"]) == list(range(365))
     assert (daily["raised"].cumsum() == daily["raised_total"]).all()
@@ -45,7 +45,7 @@ def test_every_issue_is_resolved_or_open_every_day(year) -> None:  # noqa: ANN00
     assert (daily["incidents"].cumsum().iloc[-1] == issues["became_incident"].sum())
 
 
-def test_issue_records_are_consistent(year) -> None:  # noqa: ANN001
+def test_issue_records_are_consistent(year) -> None:
     _, _, issues = year
     done = issues["resolved_at"].notna()
     assert (issues.loc[done, "resolved_at"] >= issues.loc[done, "known_at"]).all()
@@ -60,7 +60,7 @@ def test_issue_records_are_consistent(year) -> None:  # noqa: ANN001
     assert (issues.loc[above & (issues["category"] != "utility"), "escalations"] >= 1).all()
 
 
-def test_hours_add_up_to_the_working_day(year) -> None:  # noqa: ANN001
+def test_hours_add_up_to_the_working_day(year) -> None:
     model, daily, _ = year
     b = model.p.burden
     workers = len(model._grid_worker_list)
@@ -71,7 +71,7 @@ def test_hours_add_up_to_the_working_day(year) -> None:  # noqa: ANN001
     assert np.allclose(daily.loc[weekday, "admin_hours"], workers * b.admin_hours())
 
 
-def test_graph_and_agents_follow_the_layout(year) -> None:  # noqa: ANN001
+def test_graph_and_agents_follow_the_layout(year) -> None:
     model, _, _ = year
     kinds = pd.Series(dict(model.graph.nodes(data="kind"))).value_counts()
     lay = model.p.layout
