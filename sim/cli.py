@@ -50,12 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="KEY=VALUE")
     show.set_defaults(handler=cmd_show)
 
-    import importlib
-    import importlib.util
+    from sim.experiments.cli import register as register_experiments
+    from sim.viz.cli import register as register_viz
 
-    for module in ("sim.experiments.cli", "sim.viz.cli"):
-        if importlib.util.find_spec(module):  # TODO(lead): hard imports once both land
-            importlib.import_module(module).register(sub)
+    register_experiments(sub)
+    register_viz(sub)
     return parser
 
 
