@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -155,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("govsim: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # a bug, not bad input: keep the traceback for the report
+        traceback.print_exc()
+        print("govsim: unexpected failure (the traceback above is for a bug report)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -66,8 +66,9 @@ def simulate(
     if progress:
         from tqdm import tqdm
 
+        # The bar appears only if the run takes more than two seconds.
         with tqdm(total=days, unit="day", desc=scenario.name, leave=False,
-                  mininterval=0.5) as bar:
+                  mininterval=0.5, delay=2.0) as bar:
             for _ in range(days):
                 model.step()
                 bar.update(1)
