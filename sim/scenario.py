@@ -273,6 +273,7 @@ class Volunteers(_Section):
     trust_elasticity: float = cited(
         1.0, "assumption: hours scale with the volunteer's trust", ge=0, le=5
     )
+    start_hour: float = cited(9.0, "assumption: volunteers' hours start at 9:00", ge=0, lt=24)
 
 
 class SocialOrgs(_Section):
@@ -285,6 +286,7 @@ class SocialOrgs(_Section):
 class Utilities(_Section):
     in_grid: bool = cited(True, "F17: power, water, gas, telecom staff embedded in grids")
     staff_per_community: float = cited(0.5, "assumption", ge=0, le=50)
+    days_per_week: int = cited(7, "assumption: utilities answer every day", ge=1, le=7)
 
 
 class Platform(_Section):
