@@ -34,6 +34,7 @@ from sim.experiments.experiment import RunMeta
 
 TASK_FILE = "task.json"
 ID_COLUMNS = ("run_id", "scenario", "point", "replicate")
+ROW_GROUP_ROWS = 32_768
 
 
 def _json_default(obj: Any) -> Any:
@@ -199,6 +200,8 @@ class ResultStore:
         target = self.root / "daily.parquet"
         tmp = target.with_name(f".daily.parquet.{uuid.uuid4().hex}.tmp")
         rows = 0
+        buffered: list[pa.Table] = []
+        buffered_rows = 0
         try:
             with pq.ParquetWriter(tmp, schema) as writer:
                 for meta in complete:
@@ -219,8 +222,15 @@ class ResultStore:
                             cols.append(table.column(f.name).cast(f.type))
                         else:
                             cols.append(pa.nulls(n, f.type))
-                    writer.write_table(pa.Table.from_arrays(cols, schema=schema))
+                    buffered.append(pa.Table.from_arrays(cols, schema=schema))
+                    buffered_rows += n
                     rows += n
+                    # Row groups of ~32k rows: few enough to read fast, small in memory.
+                    if buffered_rows >= ROW_GROUP_ROWS:
+                        writer.write_table(pa.concat_tables(buffered))
+                        buffered, buffered_rows = [], 0
+                if buffered:
+                    writer.write_table(pa.concat_tables(buffered))
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
