@@ -32,7 +32,9 @@ from sim.viz.style import use_page_style
 
 DEFAULT_SCENARIO = "nanjing_baseline.toml"
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 30)
-FRAME_SECONDS = 0.4  # while playing, redraw about this often (steps in between)
+FRAME_SECONDS = 0.5  # while playing: first guess of a frame's time (steps in between)
+MAX_FRAME_SECONDS = 4.0
+IDLE_SECONDS = 0.15  # pause after each frame so the browser's clicks get through
 
 use_page_style()
 
@@ -107,7 +109,7 @@ def build(name: str | None, edits: dict[str, Any], base: str | None, compare: bo
             else picked
         baseline = load_picked(base or name) if compare else None
         run_seed = int(picked.run.seed if seed_value is None else seed_value)
-        return Built(Workshop(changed, run_seed, baseline), picked, None)
+        return Built(Workshop(changed, run_seed, baseline, edits=overrides), picked, None)
     except InputError as exc:
         return Built(None, picked, str(exc))
 
@@ -164,6 +166,7 @@ def ScenarioPicker(lang: str, current: str | None, names: list[str],
 
 @solara.component
 def RunControls(lang: str, workshop: Workshop | None, scenario: Scenario | None) -> None:
+    tick.get()  # shows the run's day: redraw after every step
     def step_one() -> None:
         if workshop is not None:
             workshop.step(1)
@@ -260,6 +263,7 @@ def LeverControls(lang: str, scenario: Scenario | None) -> None:
 
 @solara.component
 def ExportControls(lang: str, workshop: Workshop) -> None:
+    tick.get()  # the file names carry the day
     stem = file_stem(workshop)
 
     def charts_png() -> bytes:
@@ -292,13 +296,16 @@ def ExportControls(lang: str, workshop: Workshop) -> None:
                                                         classes=["govsim-export-csv"])])
 
 
-def run_title(role: str, scenario: Scenario, lang: str) -> str:
+def run_title(role: str, scenario: Scenario, lang: str, edits: int = 0) -> str:
     name = scenario_title(scenario.name, lang)
+    if edits and role != "baseline":
+        name = f"{name}, {t('levers_changed_n', lang, n=edits)}"
     return name if role == "run" else f"{t(role, lang)}: {name}"
 
 
 def graph_inputs(workshop: Workshop, lang: str) -> list[tuple[str, Any]]:
-    return [(t("graph_title", lang, name=run_title(r.role, r.scenario, lang),
+    n = len(workshop.edits)
+    return [(t("graph_title", lang, name=run_title(r.role, r.scenario, lang, n),
                day=r.model.day), r.model) for r in workshop.runs]
 
 
@@ -312,6 +319,7 @@ def chart_inputs(workshop: Workshop, lang: str) -> list[tuple[str, Any, int | No
 
 @solara.component
 def Outcomes(lang: str, workshop: Workshop) -> None:
+    tick.get()  # redraw after every step
     rows = workshop.outcome_rows(OUTCOME_KEYS)
     roles = [r.role for r in workshop.runs]
     head = [t("indicator", lang)]
@@ -343,10 +351,11 @@ def Views(lang: str, workshop: Workshop) -> None:
     shade = colour_by.value
     deps = [workshop, tick.value, lang, shade]
     graph_png = solara.use_memo(
-        lambda: figure_png(draw_graph(graph_inputs(workshop, lang), lang, shade), dpi=80),
-        deps)
+        lambda: figure_png(draw_graph(graph_inputs(workshop, lang), lang, shade), dpi=80,
+                           tight=False), deps)
     charts_png = solara.use_memo(
-        lambda: figure_png(draw_charts(chart_inputs(workshop, lang), lang), dpi=80), deps)
+        lambda: figure_png(draw_charts(chart_inputs(workshop, lang), lang), dpi=80,
+                           tight=False), deps)
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Card(t("tab_community", lang), margin=0,
                          style={"flex": "3 1 600px", "min-width": "0"}):
@@ -366,23 +375,25 @@ def Views(lang: str, workshop: Workshop) -> None:
 
 
 def play_loop(workshop: Workshop) -> None:
-    """Advance while playing: about ``speed`` days a second, redrawing every frame."""
+    """Advance while playing at about ``speed`` days a second, redrawing every frame.
+
+    Drawing a frame takes longer than a simulated day, so each frame advances as many
+    days as the last frame took at the chosen speed; and each frame is followed by a
+    pause (at least ``IDLE_SECONDS``), so clicks (pause, language, levers) get through.
+    """
     started = time.perf_counter()
     done = 0
-    frame = FRAME_SECONDS
+    cycle = FRAME_SECONDS
     while playing.value and not workshop.finished:
         t0 = time.perf_counter()
         rate = max(1, int(speed.value))
-        # days per frame follow how long the last frame took (drawing included), so the
-        # page keeps up with the chosen speed however slow the drawing is
-        n = max(1, round(rate * frame))
+        n = max(1, round(rate * cycle))
         done += workshop.step(n)
-        tick.set(tick.value + 1)  # redraws the page
-        elapsed = time.perf_counter() - t0
-        wait = n / rate - elapsed
-        if wait > 0:
-            time.sleep(wait)
-        frame = min(max(FRAME_SECONDS, elapsed), 3.0)
+        tick.set(tick.value + 1)  # redraws the page (in this thread)
+        busy = time.perf_counter() - t0
+        pause = max(n / rate - busy, IDLE_SECONDS, 0.25 * busy)
+        time.sleep(pause)
+        cycle = min(busy + pause, MAX_FRAME_SECONDS)
         measured_rate.set(done / (time.perf_counter() - started))
     if workshop.finished:
         playing.set(False)
@@ -425,9 +436,14 @@ def Page() -> None:
         LeverControls(lang, built.scenario)
         if workshop is not None:
             ExportControls(lang, workshop)
+    # Draw the pictures once the language is settled (the browser reports its languages
+    # a moment after the page opens), not twice.
+    settled = bool(language.value or start.lang_from_query or browser_langs.value)
     with solara.Column(classes=["govsim-main"]):
         if built.error:
             solara.Error(t("scenario_invalid", lang, message=built.error),
                          classes=["govsim-error"])
-        if workshop is not None:
+        if workshop is not None and settled:
             Views(lang, workshop)
+        elif workshop is not None:
+            solara.Text(t("loading", lang))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.viz.labels import t
 
@@ -52,8 +53,8 @@ def chart_series(frame: pd.DataFrame, workers: int | None = None) -> dict[str, p
     out["chart_incidents"] = f["incidents"].cumsum().astype(float)
     per = float(workers) if workers else 1.0
     for column, _, _ in HOURS:
-        if column in f.columns:
-            out[column] = f[column].astype(float) / per
+        if column in f.columns:  # a 7-day mean: weekends would make the lines saw-toothed
+            out[column] = (f[column].astype(float) / per).rolling(7, min_periods=1).mean()
     out["chart_trust"] = f["mean_trust"].astype(float)
     return out
 
@@ -61,8 +62,10 @@ def chart_series(frame: pd.DataFrame, workers: int | None = None) -> dict[str, p
 def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
                 figsize: tuple[float, float] = (11.0, 5.6)) -> Figure:
     """Charts for one run or a baseline and a changed run (role, daily frame, workers)."""
-    fig = Figure(figsize=figsize, layout="constrained")
+    # A fixed layout (no layout engine): drawing stays fast enough to redraw every frame.
+    fig = Figure(figsize=figsize)
     axes = fig.subplots(2, 3).ravel()
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.94, bottom=0.09, wspace=0.3, hspace=0.45)
     series = [(role, chart_series(frame, workers)) for role, frame, workers in runs]
     empty = all(not s for _, s in series)
     for ax, (key, ylabel, colour) in zip(axes, PANELS, strict=False):
@@ -74,6 +77,8 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
         ax.set_xlabel(t("axis_day", lang), fontsize=8)
         ax.set_ylabel(t(ylabel, lang), fontsize=8)
         ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
         ax.grid(alpha=0.25)
         for role, s in series:
             style = RUN_STYLE[role]
@@ -84,8 +89,15 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
                                 label=t(label_key, lang), **style)
             elif key in s:
                 ax.plot(s[key].index, s[key].to_numpy(), color=colour, **style)
-        if key in ("chart_on_time", "chart_trust"):
+        if key == "chart_on_time":
             ax.set_ylim(0, 1.02)
+        elif key == "chart_trust":
+            lows = [float(s[key].min()) for _, s in series if key in s and len(s[key])]
+            highs = [float(s[key].max()) for _, s in series if key in s and len(s[key])]
+            if lows:
+                mid = (min(lows) + max(highs)) / 2
+                half = max((max(highs) - min(lows)) / 2 * 1.2, 0.025)
+                ax.set_ylim(max(0.0, mid - half), min(1.0, mid + half))
         else:
             ax.set_ylim(bottom=0)
         if empty:

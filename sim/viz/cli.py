@@ -65,19 +65,3 @@ def run_viz(args: argparse.Namespace) -> int:
         return 0
     finally:
         server.stop(proc)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.viz.cli`` (the same as ``govsim viz``), for use before the CLI exists."""
-    parser = argparse.ArgumentParser(prog="govsim")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except InputError as exc:
-        print(f"govsim: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -50,9 +50,10 @@ class Workshop:
     """The run(s) on the page. ``baseline`` given: two runs stepping together."""
 
     def __init__(self, changed: Scenario, seed: int, baseline: Scenario | None = None,
-                 model_class: Any = None) -> None:
+                 model_class: Any = None, edits: dict[str, Any] | None = None) -> None:
         cls = model_class or _model_class()
         self.seed = seed
+        self.edits = dict(edits or {})  # the levers moved away from the picked file
         self.lock = threading.RLock()
         runs = []
         if baseline is not None:

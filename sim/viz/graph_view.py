@@ -308,8 +308,11 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
                figsize: tuple[float, float] | None = None) -> Figure:
     """One panel per run (a baseline and a changed run share one colour scale)."""
     n = len(runs)
-    fig = Figure(figsize=figsize or (6.4 * n, 5.6), layout="constrained")
-    axes = fig.subplots(1, n, squeeze=False)[0]
+    # A fixed layout (no layout engine): drawing stays fast enough to redraw every frame.
+    fig = Figure(figsize=figsize or (6.0 * n + 1.2, 5.6))
+    width = 0.86 / n
+    axes = [fig.add_axes((0.01 + i * width, 0.15, width - 0.01, 0.78)) for i in range(n)]
+    cax = fig.add_axes((0.9, 0.3, 0.018, 0.5))
     layouts = [layout_for(model.graph) for _, model in runs]
     values = [place_values(model, lay) for (_, model), lay in zip(runs, layouts, strict=True)]
     if colour_by == "trust":
@@ -329,8 +332,7 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
     for ax, (title, model), lay, vals in zip(axes, runs, layouts, values, strict=True):
         _draw_one(ax, model, lay, vals, colour_by, norm, cmap, lang)
         ax.set_title(title, fontsize=11)
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.6,
-                 label=bar_label, location="right")
+    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=bar_label)
     handles = [
         Line2D([], [], color="#1f4e9c", marker="s", linestyle="", markersize=5,
                label=t("legend_grid_worker", lang)),
@@ -349,8 +351,8 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
             colour, marker = SERVICE_STYLE[kind]
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
                                   markersize=7, label=t(f"kind_{kind}", lang)))
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(5, len(handles)),
-               fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.45, 0.0),
+               ncol=min(5, len(handles)), fontsize=8, frameon=False)
     return fig
 
 

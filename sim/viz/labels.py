@@ -35,6 +35,7 @@ LABELS: dict[str, dict[str, str]] = {
     "levers_tip": {"zh": "移动杠杆后模拟从第 0 天重新开始（同一随机种子）", "en":
                    "Moving a lever restarts the run at day 0 (same seed)"},
     "lever_changed": {"zh": "已改变", "en": "changed"},
+    "levers_changed_n": {"zh": "改变了 {n} 个杠杆", "en": "{n} lever(s) changed"},
     "revert_levers": {"zh": "恢复情景默认值", "en": "Back to the scenario's values"},
     "run_controls": {"zh": "运行", "en": "Run"},
     "step": {"zh": "前进一天", "en": "Step one day"},
@@ -106,7 +107,8 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_open": {"zh": "未办结问题", "en": "Open issues"},
     "chart_on_time": {"zh": "按时办结率", "en": "On-time share"},
     "chart_incidents": {"zh": "累计事故", "en": "Incidents (cumulative)"},
-    "chart_hours": {"zh": "网格员工时（按活动）", "en": "Worker hours by activity"},
+    "chart_hours": {"zh": "网格员工时（按活动，7 日平均）", "en":
+                    "Worker hours by activity (7-day mean)"},
     "chart_trust": {"zh": "居民平均信任", "en": "Residents' mean trust"},
     "axis_day": {"zh": "天", "en": "day"},
     "axis_issues": {"zh": "件", "en": "issues"},
