@@ -19,8 +19,14 @@ from urllib.parse import urlparse
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
-from viz_fixtures import ARTIFACTS, LOCAL_HOSTS, REPO, PageServer, launch_chromium, \
-    start_page_server
+from viz_fixtures import (
+    ARTIFACTS,
+    LOCAL_HOSTS,
+    REPO,
+    PageServer,
+    launch_chromium,
+    start_page_server,
+)
 
 from sim.viz.picker import list_scenarios
 
