@@ -142,3 +142,14 @@ def test_scenario_error_is_one_line_for_circular_extends(tmp_path: Path) -> None
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
     with pytest.raises(ScenarioError, match="circular"):
         load_scenario(tmp_path / "a.toml")
+
+
+@pytest.mark.parametrize("command", ["validate", "show"])
+def test_validate_and_show_refuse_bad_files_too(tmp_path: Path, command: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[burden]\ninspection_cut = -1.0\n")
+    assert main([command, str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "burden.inspection_cut" in err
+    assert main(["validate", str(SCENARIOS / "combined_reform.toml")]) == 0
