@@ -1,0 +1,66 @@
+"""`govsim viz` serves the page on 127.0.0.1 and stops its server when it is stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from sim.viz import server
+
+REPO = Path(__file__).resolve().parents[1]
+GOVSIM = Path(sys.executable).parent / "govsim"
+
+pytestmark = pytest.mark.slow
+
+
+def test_server_command_is_offline_and_local() -> None:
+    cmd = server.solara_command("127.0.0.1", 8765)
+    assert cmd[1:4] == ["-m", "solara", "run"]
+    assert "--no-check-version" in cmd and "--no-open" in cmd and "--production" in cmd
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    env = server.server_env("x.toml")
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert env["GOVSIM_VIZ_SCENARIO"] == "x.toml"
+    assert server.url_for("0.0.0.0", 8765) == "http://127.0.0.1:8765/"
+
+
+def test_govsim_viz_serves_and_stops_with_its_server(tmp_path: Path) -> None:
+    port = server.free_port()
+    log = (tmp_path / "viz.log").open("wb")
+    cli = subprocess.Popen([str(GOVSIM), "viz", "nanjing_baseline.toml", "--port", str(port),
+                            "--no-browser"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                           start_new_session=True)
+    children: list[psutil.Process] = []
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        server.wait_ready(cli, url, timeout=90)
+        children = psutil.Process(cli.pid).children(recursive=True)
+        assert children, "the page's server should be a child of govsim viz"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=10) as resp:
+            assert resp.status == 200
+            assert b"solara" in resp.read().lower()
+        listening = {c.laddr.ip for c in psutil.net_connections("tcp")
+                     if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN}
+        assert listening == {"127.0.0.1"}
+        os.kill(cli.pid, signal.SIGTERM)
+        assert cli.wait(timeout=30) == 0
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(c.is_running() and c.status() !=
+                                                  psutil.STATUS_ZOMBIE for c in children):
+            time.sleep(0.2)
+        assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+        assert server.port_free("127.0.0.1", port)
+    finally:
+        for proc in [*children, psutil.Process(cli.pid) if cli.poll() is None else None]:
+            if proc is not None and proc.is_running():
+                proc.kill()
+        log.close()
