@@ -261,3 +261,16 @@ def test_report_is_self_contained_bilingual_with_figures(small_batch: tuple[Path
     assert set(conv["replicates"]) == {3}
     closure = pd.read_csv(tmp_path / "rep" / "tables" / "closure_times.csv")
     assert len(closure) == 3 and (closure["resolved"] > 0).all()
+
+
+def test_second_command_on_the_same_folder_is_refused(small_batch: tuple[Path, Path]) -> None:
+    import fcntl
+
+    from sim.errors import InputError
+
+    spec, out = small_batch
+    with open(out / ".lock", "w") as fh:  # as a running command holds it
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(InputError, match="another govsim command"):
+            run_batch(spec, out=out, workers=1, quiet=True)
+    assert run_batch(spec, out=out, workers=1, quiet=True).skipped == 9

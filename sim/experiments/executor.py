@@ -212,8 +212,16 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         it = iter(tasks)
-        nthreads = sum(self.client.nthreads().values()) or 1
-        window = self.window or max(8, 4 * nthreads)
+        checked = [0.0, 8]  # when the window was last sized, and the window
+
+        def window() -> int:
+            # Clusters grow and shrink (dask-jobqueue, adaptive): resize every 5 s.
+            if self.window:
+                return self.window
+            if time.monotonic() - checked[0] > 5.0:
+                nthreads = sum(self.client.nthreads().values())
+                checked[:] = [time.monotonic(), max(8, 4 * nthreads)]
+            return int(checked[1])
         pending: dict[str, RunTask] = {}
         attempts: dict[str, int] = {}
         fresh: list[Any] = []  # submitted, not yet handed to as_completed
@@ -228,7 +236,7 @@ class DaskExecutor(Executor):
 
         exhausted = False
         while True:
-            while not exhausted and len(pending) < window:
+            while not exhausted and len(pending) < window():
                 task = next(it, None)
                 if task is None:
                     exhausted = True

@@ -523,7 +523,9 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
     lab = _Labels(font is not None)
     kind = manifest.get("kind", "batch")
     name = manifest.get("experiment", root.name)
-    outcomes = an.outcome_columns(runs, manifest.get("outcomes") or ())
+    wanted = list(manifest.get("outcomes") or ())
+    outcomes = an.outcome_columns(runs, wanted)
+    absent = [o for o in wanted if o not in outcomes]
     if not outcomes:
         outcomes = an.outcome_columns(runs)[:9]
     if (runs["status"] == "ok").sum() == 0:
@@ -540,6 +542,8 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
           f"finished {manifest.get('finished_at')} · executor {manifest.get('executor')} · "
           f"govsim {manifest.get('versions', {}).get('govsim', '?')}, "
           f"mesa {manifest.get('versions', {}).get('mesa', '?')}")
+    if absent:
+        doc.p(f"Outcomes the spec asks for but the runs do not have: {', '.join(absent)}.")
     if kind == "batch":
         by, groups = "scenario", list(dict.fromkeys(runs["scenario"]))
     elif design.get("kind") == "factorial" and int(design.get("points", 0)) <= 12:

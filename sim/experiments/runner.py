@@ -11,11 +11,13 @@ import datetime as dt
 import platform
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim.errors import InputError
 from sim.experiments.executor import make_executor
 from sim.experiments.experiment import Experiment, RunMeta, load_experiment
 from sim.experiments.seeds import seed_record
@@ -91,9 +93,28 @@ def run_experiment(
     store = ResultStore(Path(out) if out is not None else Path("results") / exp.name)
     executor = make_executor(workers, scheduler)  # a bad address fails before writing
     try:
-        return _run(exp, store, executor, force, quiet, start)
+        with _lock(store.root):
+            return _run(exp, store, executor, force, quiet, start)
     finally:
         executor.close()
+
+
+@contextlib.contextmanager
+def _lock(root: Path) -> Iterator[None]:
+    """One command at a time per results folder (released even by ``kill -9``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(root / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{root}: another govsim command is writing to this folder; "
+                             "wait for it or use another --out") from None
+        yield
 
 
 def _run(exp: Experiment, store: ResultStore, executor: Any, force: bool, quiet: bool,
