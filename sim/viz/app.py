@@ -195,14 +195,15 @@ def RunControls(lang: str, workshop: Workshop | None, scenario: Scenario | None)
             with solara.Tooltip(t("reset_tip", lang)):
                 solara.Button(t("reset", lang), on_click=restart, text=True,
                               classes=["govsim-reset"])
-        if workshop is not None:
-            solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
-                        classes=["govsim-day"], style={"font-size": "1.1em"})
-            if workshop.finished:
-                solara.Text(t("finished", lang), classes=["govsim-finished"])
-        if measured_rate.value is not None:
-            solara.Text(t("measured_speed", lang, rate=measured_rate.value),
-                        classes=["govsim-rate"])
+        with solara.Column(gap="0px"):
+            if workshop is not None:
+                solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
+                            classes=["govsim-day"], style={"font-size": "1.1em"})
+                if workshop.finished:
+                    solara.Text(t("finished", lang), classes=["govsim-finished"])
+            if measured_rate.value is not None:
+                solara.Text(t("measured_speed", lang, rate=measured_rate.value),
+                            classes=["govsim-rate"], style={"color": "#666"})
         with solara.Tooltip(t("speed_tip", lang)):
             solara.SliderValue(t("speed", lang), value=speed, values=list(SPEEDS))
         with solara.Tooltip(t("seed_tip", lang)):
@@ -350,15 +351,21 @@ def Outcomes(lang: str, workshop: Workshop) -> None:
 def Views(lang: str, workshop: Workshop) -> None:
     shade = colour_by.value
     deps = [workshop, tick.value, lang, shade]
-    graph_png = solara.use_memo(
-        lambda: figure_png(draw_graph(graph_inputs(workshop, lang), lang, shade), dpi=80,
-                           tight=False), deps)
-    charts_png = solara.use_memo(
-        lambda: figure_png(draw_charts(chart_inputs(workshop, lang), lang), dpi=80,
-                           tight=False), deps)
+
+    def pictures() -> tuple[bytes, bytes]:
+        t0 = time.perf_counter()
+        graph = figure_png(draw_graph(graph_inputs(workshop, lang), lang, shade), dpi=80,
+                           tight=False)
+        charts = figure_png(draw_charts(chart_inputs(workshop, lang), lang), dpi=80,
+                            tight=False)
+        workshop.draw_seconds = time.perf_counter() - t0  # the play loop paces itself by it
+        return graph, charts
+
+    graph_png, charts_png = solara.use_memo(pictures, deps)
+    wide = "1 1 100%" if workshop.comparing else "3 1 600px"
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Card(t("tab_community", lang), margin=0,
-                         style={"flex": "3 1 600px", "min-width": "0"}):
+                         style={"flex": wide, "min-width": "0"}):
             with solara.Tooltip(t("colour_by_tip", lang)):
                 solara.ToggleButtonsSingle(value=shade, on_value=colour_by.set, children=[
                     solara.Button(t("colour_open", lang), value="open", text=True,
@@ -368,7 +375,7 @@ def Views(lang: str, workshop: Workshop) -> None:
                 ])
             with solara.Tooltip(t("graph_tip", lang)):
                 solara.Image(graph_png, width="100%", classes=["govsim-graph"])
-        with solara.Column(style={"flex": "1 1 320px"}):
+        with solara.Column(style={"flex": "1 1 360px"}):
             Outcomes(lang, workshop)
     with solara.Card(t("tab_charts", lang), margin=0):
         solara.Image(charts_png, width="100%", classes=["govsim-charts"])
@@ -383,7 +390,7 @@ def play_loop(workshop: Workshop) -> None:
     """
     started = time.perf_counter()
     done = 0
-    cycle = FRAME_SECONDS
+    cycle = max(FRAME_SECONDS, 1.3 * workshop.draw_seconds)
     while playing.value and not workshop.finished:
         t0 = time.perf_counter()
         rate = max(1, int(speed.value))

@@ -70,15 +70,14 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
     empty = all(not s for _, s in series)
     for ax, (key, ylabel, colour) in zip(axes, PANELS, strict=False):
         title = t(key, lang)
-        if key == "chart_hours":
-            per_worker = any(w for *_, w in runs)
-            title = title + (" / " + t("legend_grid_worker", lang) if per_worker else "")
+        if key == "chart_hours" and not any(w for *_, w in runs):
+            title = t("chart_hours_total", lang)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(t("axis_day", lang), fontsize=8)
         ax.set_ylabel(t(ylabel, lang), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.yaxis.set_major_locator(MaxNLocator(4, integer=ylabel == "axis_issues"))
         ax.grid(alpha=0.25)
         for role, s in series:
             style = RUN_STYLE[role]

@@ -54,6 +54,7 @@ class Workshop:
         cls = model_class or _model_class()
         self.seed = seed
         self.edits = dict(edits or {})  # the levers moved away from the picked file
+        self.draw_seconds = 0.0  # how long the page took to draw the last frame
         self.lock = threading.RLock()
         runs = []
         if baseline is not None:
@@ -144,7 +145,7 @@ def format_difference(key: str, value: float | None, pp: str) -> str:
     if value is None:
         return "–"
     if key in SHARE_KEYS:
-        return f"{100 * value:+.1f} {pp}"
+        return f"{round(100 * value, 1) + 0.0:+.1f} {pp}"  # + 0.0: no "-0.0"
     if key in DECIMAL_KEYS or not float(value).is_integer():
-        return f"{value:+.2f}"
+        return f"{round(value, 2) + 0.0:+.2f}"
     return f"{int(value):+,}"

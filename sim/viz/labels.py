@@ -107,13 +107,15 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_open": {"zh": "未办结问题", "en": "Open issues"},
     "chart_on_time": {"zh": "按时办结率", "en": "On-time share"},
     "chart_incidents": {"zh": "累计事故", "en": "Incidents (cumulative)"},
-    "chart_hours": {"zh": "网格员工时（按活动，7 日平均）", "en":
-                    "Worker hours by activity (7-day mean)"},
+    "chart_hours": {"zh": "每名网格员每日工时（按活动，7 日平均）", "en":
+                    "Hours per grid worker a day, by activity (7-day mean)"},
+    "chart_hours_total": {"zh": "网格员每日总工时（按活动，7 日平均）", "en":
+                          "Grid workers' hours a day, by activity (7-day mean)"},
     "chart_trust": {"zh": "居民平均信任", "en": "Residents' mean trust"},
     "axis_day": {"zh": "天", "en": "day"},
     "axis_issues": {"zh": "件", "en": "issues"},
     "axis_share": {"zh": "比例", "en": "share"},
-    "axis_hours": {"zh": "小时/天", "en": "hours per day"},
+    "axis_hours": {"zh": "小时/天", "en": "hours a day"},
     "axis_trust": {"zh": "信任 (0–1)", "en": "trust (0-1)"},
     "hours_admin": {"zh": "行政事务", "en": "Administration"},
     "hours_case": {"zh": "办理问题", "en": "Casework"},
