@@ -138,3 +138,13 @@ def test_export_csv_and_png() -> None:
     png = figure_png(draw_charts(inputs, "zh"))
     image = mpimg.imread(io.BytesIO(png), format="png")
     assert image.shape[0] > 300 and image.std() > 0.01
+
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_every_scenario_file_can_be_shown(name: str) -> None:
+    ws = Workshop(scenario(name, days=5), seed=1)
+    ws.step(2)
+    graph = draw_graph([("x", ws.runs[0].model)], "zh")
+    charts = draw_charts([("run", ws.frames()[0][1], None)], "en")
+    assert figure_png(graph, dpi=40).startswith(PNG_MAGIC)
+    assert figure_png(charts, dpi=40).startswith(PNG_MAGIC)

@@ -268,10 +268,14 @@ def ExportControls(lang: str, workshop: Workshop) -> None:
     stem = file_stem(workshop)
 
     def charts_png() -> bytes:
-        return figure_png(draw_charts(chart_inputs(workshop, lang), lang))
+        with workshop.lock:
+            fig = draw_charts(chart_inputs(workshop, lang), lang)
+        return figure_png(fig)
 
     def graph_png() -> bytes:
-        return figure_png(draw_graph(graph_inputs(workshop, lang), lang, colour_by.value))
+        with workshop.lock:
+            fig = draw_graph(graph_inputs(workshop, lang), lang, colour_by.value)
+        return figure_png(fig)
 
     with solara.Card(t("export", lang), margin=0), solara.Row(gap="4px"):
         with solara.Tooltip(t("export_png_tip", lang)):
@@ -354,10 +358,11 @@ def Views(lang: str, workshop: Workshop) -> None:
 
     def pictures() -> tuple[bytes, bytes]:
         t0 = time.perf_counter()
-        graph = figure_png(draw_graph(graph_inputs(workshop, lang), lang, shade), dpi=80,
-                           tight=False)
-        charts = figure_png(draw_charts(chart_inputs(workshop, lang), lang), dpi=80,
-                            tight=False)
+        with workshop.lock:  # not while the play loop is stepping
+            graph_fig = draw_graph(graph_inputs(workshop, lang), lang, shade)
+            charts_fig = draw_charts(chart_inputs(workshop, lang), lang)
+        graph = figure_png(graph_fig, dpi=80, tight=False)
+        charts = figure_png(charts_fig, dpi=80, tight=False)
         workshop.draw_seconds = time.perf_counter() - t0  # the play loop paces itself by it
         return graph, charts
 
