@@ -106,7 +106,9 @@ def paired_differences(runs: pd.DataFrame, reference: str,
             ref_mean = float(ref.loc[common, out].mean()) if len(common) else math.nan
             p = math.nan
             if d.size >= 2 and np.std(d) > 0:
-                p = float(stats.ttest_1samp(d, 0.0).pvalue)
+                with warnings.catch_warnings():  # near-constant differences: fine here
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    p = float(stats.ttest_1samp(d, 0.0).pvalue)
             rel = ci["mean"] / ref_mean if ref_mean not in (0.0,) and math.isfinite(
                 ref_mean) else math.nan
             rows.append({"scenario": scen, "outcome": out, "n_pairs": ci["n"],

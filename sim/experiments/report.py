@@ -558,6 +558,16 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
             return f"p{g}: " + ", ".join(f"{k.split('.')[-1]}={row[k]}" for k in keys)
         return lab.scenario(str(g))
 
+    if kind == "batch":
+        doc.h2(lab.text("Scenarios", "情景"))
+        ref = manifest.get("reference")
+        doc.table(pd.DataFrame([
+            {lab.text("scenario", "情景"): lab.scenario(str(g)) + (" (reference)" if g == ref
+                                                                 else ""),
+             "description": _description(root, runs, g),
+             "file": (manifest.get("scenario_files") or {}).get(str(g), "")}
+            for g in groups]))
+
     # Summary table.
     summary = an.group_summary(runs, outcomes, by=by)
     summary.to_csv(tables / "summary.csv", index=False)
@@ -688,6 +698,20 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
     (out / "report.md").write_text(doc.render_md(), encoding="utf-8")
 
 
+def _description(root: Path, runs: pd.DataFrame, scenario: Any) -> str:
+    """The ``description`` of a scenario, from one of its runs' ``scenario.toml``."""
+    import tomllib
+
+    ok = runs[(runs["scenario"] == scenario) & (runs["status"] == "ok")]
+    if ok.empty:
+        return ""
+    path = root / "runs" / str(ok["run_id"].iloc[0]) / "scenario.toml"
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("description", ""))
+    except (OSError, ValueError):
+        return ""
+
+
 def _headlines(diffs: pd.DataFrame, lab: _Labels) -> list[str]:
     out = []
     for _, r in diffs.iterrows():
@@ -697,7 +721,7 @@ def _headlines(diffs: pd.DataFrame, lab: _Labels) -> list[str]:
             out.append(f"{lab.scenario(r['scenario'])}: {lab.outcome(o)} "
                        f"{fmt(r['mean_diff'], o, True)} [{fmt(lo, o, True)}, "
                        f"{fmt(hi, o, True)}] (n={int(r['n_pairs'])})")
-    return out[:30]
+    return out[:80]
 
 
 def _sensitivity(root: Path, manifest: dict[str, Any], runs: pd.DataFrame,
