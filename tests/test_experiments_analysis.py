@@ -16,12 +16,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from experiments_fixtures import REPO
 from scipy import stats
 
 from sim.experiments import analysis as an
 from sim.experiments.design import make_design
 from sim.experiments.spec import parse_spec
-from tests.experiments_fixtures import REPO
 
 
 def test_t_interval_matches_scipy_and_covers_95_percent() -> None:

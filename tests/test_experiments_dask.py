@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from sim.errors import InputError
-from sim.experiments import run_batch
-from tests.experiments_fixtures import (
+from experiments_fixtures import (
     batch_spec,
     complete_runs,
     dask_cluster,
     free_port,
     kill_group,
 )
+
+from sim.errors import InputError
+from sim.experiments import run_batch
 
 
 def _bytes(out: Path) -> dict[str, bytes]:

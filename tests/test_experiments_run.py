@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from sim.experiments import run_batch, run_sweep
-from sim.experiments.analysis import paired_differences
-from sim.experiments.cli import finish
-from sim.experiments.executor import SerialExecutor
-from sim.experiments.experiment import load_experiment
-from sim.experiments.report import make_report
-from sim.experiments.runner import _run
-from sim.experiments.store import ResultStore
-from tests.experiments_fixtures import (
+from experiments_fixtures import (
     BIN,
     REPO,
     RUN_FILES,
@@ -30,6 +21,15 @@ from tests.experiments_fixtures import (
     kill_group,
     write_spec,
 )
+
+from sim.experiments import run_batch, run_sweep
+from sim.experiments.analysis import paired_differences
+from sim.experiments.cli import finish
+from sim.experiments.executor import SerialExecutor
+from sim.experiments.experiment import load_experiment
+from sim.experiments.report import make_report
+from sim.experiments.runner import _run
+from sim.experiments.store import ResultStore
 
 
 def _bytes(out: Path) -> dict[str, bytes]:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from experiments_fixtures import REPO, SCENARIOS, batch_spec, govsim, write_spec
 
 from sim.experiments.cli import main
 from sim.experiments.design import make_design
 from sim.experiments.experiment import load_experiment
 from sim.experiments.spec import SpecError, parse_spec
-from tests.experiments_fixtures import REPO, SCENARIOS, batch_spec, govsim, write_spec
 
 SHIPPED = REPO / "experiments"
 
