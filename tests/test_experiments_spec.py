@@ -207,3 +207,12 @@ def test_distributions_stay_in_range_and_have_their_shape() -> None:
         _sweep({"kind": "lhs", "samples": 2},
                [{"key": "a", "range": [0.0, 1.0], "distribution": "triangular"}])
     del kinds
+
+
+def test_report_of_a_folder_without_results_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    code, err = _run_cli(["report", str(tmp_path / "empty")], capsys)
+    assert code == 2 and "not a finished batch or sweep folder" in err
+    assert list((tmp_path / "empty").iterdir()) == []
