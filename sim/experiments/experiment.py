@@ -150,7 +150,7 @@ def _load_batch(
     for i, ref in enumerate(spec.scenarios):
         full = _scenario_file(path, ref, f"scenarios[{i}]", origin)
         sc = _load(full, overrides, origin)
-        if sc.name in scenarios:
+        if sc.name in scenarios or _safe(sc.name) in {_safe(n) for n in scenarios}:
             raise SpecError(f"{origin}: scenarios[{i}]: scenario name {sc.name!r} is listed "
                             "twice; every scenario needs its own name")
         scenarios[sc.name] = sc
