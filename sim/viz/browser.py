@@ -13,7 +13,8 @@ import traitlets
 
 
 class BrowserLanguages(ipyvue.VueTemplate):
-    """A hidden element that reports ``navigator.languages`` as a comma-separated list."""
+    """A hidden element that reports ``navigator.languages`` as a comma-separated list
+    ("unknown" when the browser gives none, so the page never waits for it in vain)."""
 
     template = traitlets.Unicode("""
 <template><span class="govsim-browser-languages" style="display: none"></span></template>
@@ -24,7 +25,7 @@ module.exports = {
         if (!langs || !langs.length) {
             langs = [navigator.language || ""];
         }
-        this.languages = langs.join(",");
+        this.languages = langs.join(",") || "unknown";
     }
 }
 </script>
