@@ -98,7 +98,7 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
                 half = max((max(highs) - min(lows)) / 2 * 1.2, 0.025)
                 ax.set_ylim(max(0.0, mid - half), min(1.0, mid + half))
         else:
-            ax.set_ylim(bottom=0)
+            ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))
         if empty:
             ax.set_xlim(0, 1)
     legend_ax = axes[-1]
