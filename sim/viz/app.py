@@ -227,6 +227,22 @@ def CompareControls(lang: str, names: list[str], current: str | None) -> None:
 
 
 @solara.component
+def LeverSlider(value: float, lo: float, hi: float, step: float,
+                on_change: Any) -> solara.Element:
+    """A slider that reports its value when let go (a drag does not rebuild the run at
+    every intermediate value)."""
+    slider = solara.v.Slider(v_model=value, min=lo, max=hi, step=step, hide_details=True,
+                             thumb_label=True)
+
+    def changed(widget: Any, event: str, data: Any) -> None:
+        if data is not None:
+            on_change(data)
+
+    solara.v.use_event(slider, "change", changed)
+    return slider
+
+
+@solara.component
 def LeverControls(lang: str, scenario: Scenario | None) -> None:
     if scenario is None:
         return
@@ -249,14 +265,13 @@ def LeverControls(lang: str, scenario: Scenario | None) -> None:
             label = f"{t(lever.label_key, lang)}: {shown}"
             if lever.key in changed:
                 label = f"{label} ({t('lever_changed', lang)})"
-            slider = solara.SliderInt if lever.integer else solara.SliderFloat
             css = f"govsim-lever-{lever.key.replace('.', '-')}"
             with solara.Tooltip(t(lever.tip_key, lang)), solara.Div(classes=[css]):
                 solara.Text(label, classes=["govsim-lever-label"],
                             style={"font-size": "0.9em",
                                    "font-weight": "bold" if lever.key in changed else "normal"})
-                slider("", value=value, min=lever.min, max=hi, step=lever.step,
-                       on_value=lambda v, k=lever.key: set_lever(k, v))
+                LeverSlider(value, lever.min, hi, lever.step,
+                            on_change=lambda v, k=lever.key: set_lever(k, v))
         if changed:
             solara.Button(t("revert_levers", lang), text=True,
                           on_click=lambda: lever_edits.set({}), classes=["govsim-revert"])
