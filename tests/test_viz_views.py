@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
 
+import matplotlib as mpl
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
@@ -20,7 +22,13 @@ from sim.viz.levers import LEVERS, changed_levers, lever_values
 from sim.viz.picker import list_scenarios, resolve_scenario
 from sim.viz.style import available_cjk_fonts, use_page_style
 
-use_page_style()
+
+@pytest.fixture(autouse=True)
+def page_style() -> Iterator[None]:
+    """The page's fonts, for these tests only (rcParams are global)."""
+    with mpl.rc_context():
+        use_page_style()
+        yield
 
 
 def scenario(name: str = "nanjing_baseline.toml", days: int = 365):
