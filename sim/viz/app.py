@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 import solara
 import solara.lab
+from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import InputError
 from sim.scenario import Scenario, load_scenario
@@ -38,7 +39,8 @@ IDLE_SECONDS = 0.15  # pause after each frame so the browser's clicks get throug
 
 use_page_style()
 
-# Per-session state (Solara keeps one value per browser session).
+# Per-session state (Solara keeps one value per browser session). Redraws after a step
+# use Mesa's own counter: ``force_update()`` re-renders every view that reads it.
 language: solara.Reactive[str | None] = solara.reactive(None)
 scenario_name: solara.Reactive[str | None] = solara.reactive(None)
 baseline_name: solara.Reactive[str | None] = solara.reactive(None)
@@ -49,7 +51,6 @@ colour_by: solara.Reactive[str] = solara.reactive("open")
 speed: solara.Reactive[int] = solara.reactive(10)
 playing: solara.Reactive[bool] = solara.reactive(False)
 generation: solara.Reactive[int] = solara.reactive(0)
-tick: solara.Reactive[int] = solara.reactive(0)
 measured_rate: solara.Reactive[float | None] = solara.reactive(None)
 
 
@@ -166,11 +167,11 @@ def ScenarioPicker(lang: str, current: str | None, names: list[str],
 
 @solara.component
 def RunControls(lang: str, workshop: Workshop | None, scenario: Scenario | None) -> None:
-    tick.get()  # shows the run's day: redraw after every step
+    update_counter.get()  # shows the run's day: redraw after every step
     def step_one() -> None:
         if workshop is not None:
             workshop.step(1)
-            tick.set(tick.value + 1)
+            force_update()
 
     def restart() -> None:
         playing.set(False)
@@ -279,7 +280,7 @@ def LeverControls(lang: str, scenario: Scenario | None) -> None:
 
 @solara.component
 def ExportControls(lang: str, workshop: Workshop) -> None:
-    tick.get()  # the file names carry the day
+    update_counter.get()  # the file names carry the day
     stem = file_stem(workshop)
 
     def charts_png() -> bytes:
@@ -339,7 +340,7 @@ def chart_inputs(workshop: Workshop, lang: str) -> list[tuple[str, Any, int | No
 
 @solara.component
 def Outcomes(lang: str, workshop: Workshop) -> None:
-    tick.get()  # redraw after every step
+    update_counter.get()  # redraw after every step
     rows = workshop.outcome_rows(OUTCOME_KEYS)
     roles = [r.role for r in workshop.runs]
     head = [t("indicator", lang)]
@@ -369,7 +370,7 @@ def Outcomes(lang: str, workshop: Workshop) -> None:
 @solara.component
 def Views(lang: str, workshop: Workshop) -> None:
     shade = colour_by.value
-    deps = [workshop, tick.value, lang, shade]
+    deps = [workshop, update_counter.value, lang, shade]
 
     def pictures() -> tuple[bytes, bytes]:
         t0 = time.perf_counter()
@@ -416,7 +417,7 @@ def play_loop(workshop: Workshop) -> None:
         rate = max(1, int(speed.value))
         n = max(1, round(rate * cycle))
         done += workshop.step(n)
-        tick.set(tick.value + 1)  # redraws the page (in this thread)
+        force_update()  # redraws the page (in this thread)
         busy = time.perf_counter() - t0
         pause = max(n / rate - busy, IDLE_SECONDS, 0.25 * busy)
         time.sleep(pause)
