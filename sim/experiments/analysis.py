@@ -152,12 +152,19 @@ def _rel(hw: float, mean: float) -> float:
 
 
 def _needed(full: dict[str, float], target: float) -> float:
+    """Smallest n whose t-interval half-width is <= target x |mean| (sd as estimated)."""
+    from scipy import stats
+
     sd, mean = full["sd"], full["mean"]
     if not (math.isfinite(sd) and math.isfinite(mean)) or mean == 0:
         return math.nan
     if sd == 0:
         return 2.0
-    return float(max(2, math.ceil((1.96 * sd / (target * abs(mean))) ** 2)))
+    goal = target * abs(mean)
+    n = max(2, math.ceil((1.96 * sd / goal) ** 2))
+    while n < 10**7 and stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) > goal:
+        n += max(1, n // 20)
+    return float(n)
 
 
 def point_means(runs: pd.DataFrame, outcomes: Sequence[str], points: int) -> pd.DataFrame:

@@ -573,6 +573,9 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
     summary.to_csv(tables / "summary.csv", index=False)
     doc.h2(lab.text("Summary: mean and 95% confidence interval", "结果汇总：均值与95%置信区间"))
     doc.p("Each cell: mean over replicates [95% t-interval]. Shares are percentages.")
+    if kind == "sweep" and by == "scenario":
+        doc.p("This sweep's runs are pooled over all design points: the interval shows "
+              "where the outcome sits across the design, not replicate noise.")
     wide = pd.DataFrame({lab.text("group", "组") if by == "point" else
                          lab.text("scenario", "情景"): [name_of(g) for g in groups]})
     for outc in outcomes:
@@ -664,16 +667,20 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
         doc.table(ct)
 
     # Replicates: enough?
-    conv = an.ci_convergence(runs, outcomes, by=by)
+    conv_by = "point" if kind == "sweep" else by
+    conv = an.ci_convergence(runs, outcomes, by=conv_by)
     conv.to_csv(tables / "ci_convergence.csv", index=False)
     if not conv.empty:
         doc.h2(lab.text("Are there enough replicates?", "重复次数是否足够"))
         doc.p("95% CI half-width from the first n/4, n/2 and all n replicates, as a share "
               "of the mean (median over groups). It should fall about as 1/√n; "
-              "'replicates for ±5%' projects the replicates a ±5%-of-mean interval needs.")
-        fig = fig_convergence(conv, by, outcomes, lab)
+              "'replicates for ±5%' projects, from the observed spread, the replicates a "
+              "±5%-of-mean interval needs.")
+        fig = fig_convergence(conv, conv_by, outcomes, lab)
         doc.figure(figs.save(fig, "ci_convergence"),
                    lab.text("CI half-width against replicates", "置信区间半宽与重复次数"))
+        need_label = ("replicates for ±5% (median point)" if kind == "sweep"
+                      else "replicates for ±5% (every scenario)")
         rows = []
         for outc in outcomes:
             sub = conv[conv["outcome"] == outc]
@@ -681,8 +688,9 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
             for k, grp in sub.groupby("replicates"):
                 v = grp["relative_half_width"].median()
                 row[f"n={k}"] = f"±{v * 100:.1f}%" if math.isfinite(v) else "–"
-            need = sub["replicates_needed"].max()
-            row["replicates for ±5%"] = f"{need:.0f}" if math.isfinite(need) else "–"
+            need = (sub["replicates_needed"].median() if kind == "sweep"
+                    else sub["replicates_needed"].max())
+            row[need_label] = f"{need:.0f}" if math.isfinite(need) else "–"
             rows.append(row)
         doc.table(pd.DataFrame(rows))
 
