@@ -556,6 +556,9 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
             keys = design.get("keys", [])
             row = runs[runs["point"] == g].iloc[0]
             return f"p{g}: " + ", ".join(f"{k.split('.')[-1]}={row[k]}" for k in keys)
+        if kind == "sweep":
+            return lab.text(f"{g}, all {design.get('points', '?')} design points",
+                            "全部设计点")
         return lab.scenario(str(g))
 
     if kind == "batch":
