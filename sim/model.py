@@ -50,6 +50,11 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, rng: int | np.random.SeedSequence | None = None) -> None:
+        if isinstance(rng, np.random.SeedSequence):
+            # spawn() below advances a SeedSequence's child counter: work on a copy so
+            # the caller's seed gives the same run every time it is passed.
+            rng = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
+                                         pool_size=rng.pool_size)
         super().__init__(rng=scenario.run.seed if rng is None else rng)
         self.p = scenario
         # Independent streams, so a lever that changes one process leaves the others'

@@ -6,6 +6,7 @@ This is what ``govsim run`` and the experiment runner call; it is the contract i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -131,11 +132,12 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "git_revision": git_revision(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": package_versions(),
+        "packages": dict(package_versions()),
         **result.extra,
     }
 
 
+@functools.cache
 def package_versions() -> dict[str, str]:
     names = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "scipy")
     out = {}
@@ -147,6 +149,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def git_revision() -> str | None:
     """The git revision of the code that ran, if it runs from a checkout."""
     here = Path(__file__).resolve().parent

@@ -155,3 +155,12 @@ def test_govsim_run_writes_the_contract(tmp_path: Path, capsys: pytest.CaptureFi
     again = tmp_path / "again"
     assert main(["run", str(out / "scenario.toml"), "--out", str(again), "--quiet"]) == 0
     assert _digest(out / "daily.parquet") == _digest(again / "daily.parquet")
+
+
+def test_a_seed_sequence_gives_the_same_run_each_time_it_is_passed() -> None:
+    s = baseline(**{"run.days": 20})
+    seed = np.random.SeedSequence(2024).spawn(3)[1]
+    first = simulate(s, seed=seed).daily
+    second = simulate(s, seed=seed).daily
+    assert first.equals(second)
+    assert not first.equals(simulate(s, seed=np.random.SeedSequence(2024).spawn(3)[2]).daily)
