@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: set up, run a year of the Nanjing baseline and print its summary
+## run: set up, run the quickstart batch (7 policy scenarios x 5 replicates) and write its report
 run: $(STAMP)
-	$(BIN)/govsim run scenarios/nanjing_baseline.toml
+	$(BIN)/govsim batch experiments/quickstart.toml --report
+	@echo "open results/quickstart/report/report.html (or read report.md beside it)"
 
 ## test: set up (including Chromium and CJK fonts for the browser tests), lint, run all tests
 test: $(STAMP) system-deps
