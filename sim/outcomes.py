@@ -20,6 +20,22 @@ DAILY_COLUMNS: tuple[str, ...] = (
 )
 
 
+SUMMARY_KEYS: tuple[str, ...] = (
+    "days", "residents", "grid_workers", "raised", "known", "resolved", "open_at_end",
+    "resolution_rate", "on_time_share", "median_days_to_resolve", "p90_days_to_resolve",
+    "mean_days_to_resolve", "escalation_share",
+    *(f"resolved_at_{level}_share" for level in RESOLVED_LEVELS),
+    "hazards", "hazards_caught", "incidents", "hazards_caught_share", "admin_hours",
+    "case_hours", "patrol_hours", "admin_share", "worker_hours", "overload_share",
+    "mean_trust", "trust_sd", "trust_change", "participation",
+)
+
+
+def summary_keys(category_names: list[str]) -> list[str]:
+    """The keys of ``summary.json`` for a scenario with these issue categories."""
+    return [*SUMMARY_KEYS, *(f"on_time_share_{name}" for name in category_names)]
+
+
 class Recorder:
     """Counts what happens during a day and writes one row at the day's close."""
 

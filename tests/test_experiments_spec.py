@@ -90,6 +90,11 @@ BAD_CASES = {
          "scenarios": [str(SCENARIOS / "nanjing_baseline.toml")]},
         None, None, "did you mean replicates",
     ),
+    "unknown outcome": (
+        {"kind": "batch", "replicates": 2, "outcomes": ["on_time_rate"],
+         "scenarios": [str(SCENARIOS / "nanjing_baseline.toml")]},
+        None, None, "unknown outcome 'on_time_rate' (did you mean on_time_share?)",
+    ),
     "missing scenario file": (
         {"kind": "batch", "replicates": 2, "scenarios": ["nowhere.toml"]},
         None, None, "nowhere.toml",

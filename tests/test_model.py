@@ -164,3 +164,13 @@ def test_a_seed_sequence_gives_the_same_run_each_time_it_is_passed() -> None:
     second = simulate(s, seed=seed).daily
     assert first.equals(second)
     assert not first.equals(simulate(s, seed=np.random.SeedSequence(2024).spawn(3)[2]).daily)
+
+
+def test_summary_keys_are_documented_and_listed(year) -> None:
+    model, _, _ = year
+    from sim.outcomes import summary_keys
+
+    assert list(model.summary()) == summary_keys(model.cats.names)
+    documented = (Path(__file__).resolve().parent.parent / "docs" / "outputs.md").read_text()
+    for key in summary_keys([]):
+        assert f"`{key}`" in documented or key.startswith("resolved_at_"), key

@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import numpy as np
 from sim.experiments.design import DesignPoints, make_design, to_value
 from sim.experiments.seeds import replicate_seeds, seed_record
 from sim.experiments.spec import BatchSpec, SpecError, SweepSpec, read_spec
+from sim.outcomes import summary_keys
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -121,8 +122,24 @@ def load_experiment(path: str | Path) -> Experiment:
         overrides["layout.scale"] = spec.scale
     rw = max(3, len(str(spec.replicates - 1)))
     if isinstance(spec, BatchSpec):
-        return _load_batch(path, spec, raw, name, seeds, overrides, rw, origin)
-    return _load_sweep(path, spec, raw, name, seeds, overrides, rw, origin)
+        experiment = _load_batch(path, spec, raw, name, seeds, overrides, rw, origin)
+    else:
+        experiment = _load_sweep(path, spec, raw, name, seeds, overrides, rw, origin)
+    _check_outcomes(spec.outcomes, experiment.scenarios.values(), origin)
+    return experiment
+
+
+def _check_outcomes(outcomes: list[str], scenarios: Iterable[Scenario], origin: str) -> None:
+    """Every outcome named must be a key of the runs' summary (caught before any run)."""
+    known: list[str] = []
+    for sc in scenarios:
+        known += [k for k in summary_keys(list(sc.categories)) if k not in known]
+    for i, outcome in enumerate(outcomes):
+        if outcome not in known:
+            near = difflib.get_close_matches(outcome, known, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise SpecError(f"{origin}: outcomes[{i}]: unknown outcome {outcome!r}{hint}; "
+                            f"allowed: {', '.join(known)}")
 
 
 def _scenario_file(path: Path, ref: str, key: str, origin: str) -> Path:
