@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__
+from sim.argtypes import whole_number
 from sim.errors import InputError
 
 
@@ -30,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario and write its tables")
     run.add_argument("scenario", help="scenario file (TOML)")
-    run.add_argument("--days", type=_positive_int, help="days to simulate (default: the file's)")
-    run.add_argument("--seed", type=_seed, help="root seed (default: the file's)")
+    run.add_argument("--days", type=whole_number(1), help="days to simulate (default: the file's)")
+    run.add_argument("--seed", type=whole_number(0), help="root seed (default: the file's)")
     run.add_argument("--out", help="output folder (default: results/<scenario name>)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="KEY=VALUE", help="override a scenario key, e.g. "
@@ -57,26 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     register_experiments(sub)
     register_viz(sub)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
 
 
 def _load(args: argparse.Namespace):

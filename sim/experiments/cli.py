@@ -12,24 +12,15 @@ import os
 import sys
 from typing import Any
 
+from sim.argtypes import whole_number
 from sim.errors import InputError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="experiment spec file (TOML), e.g. experiments/quickstart.toml")
     p.add_argument("--out", metavar="DIR",
                    help="results folder (default: results/<spec name>)")
-    p.add_argument("--workers", type=_positive_int, metavar="N",
+    p.add_argument("--workers", type=whole_number(1), metavar="N",
                    help=f"local worker processes (default: this machine's cores, "
                         f"{os.cpu_count()}); 1 runs in this process")
     p.add_argument("--scheduler", metavar="ADDRESS",
