@@ -13,6 +13,7 @@ the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -633,6 +634,7 @@ def _allowed_keys(parent: str) -> list[str]:
     return []
 
 
+@functools.cache
 def _default_source(key: str) -> str:
     if key.startswith("categories."):
         return CATEGORIES_SOURCE
