@@ -105,25 +105,8 @@ class ResultStore:
 
     def commit(self, meta: RunMeta, outcome: Any, seed: dict[str, Any]) -> None:
         """Store one outcome: the run folder (atomically) or its failure record."""
-        if not outcome.ok:
-            write_json_atomic(self.failed_file(meta.run_id), {
-                "run_id": meta.run_id,
-                "task_hash": outcome.task_hash,
-                "scenario": meta.scenario,
-                "point": meta.point,
-                "replicate": meta.replicate,
-                "params": meta.params,
-                "seed": seed,
-                "host": outcome.host,
-                "error": outcome.error,
-            })
-            return
-        from sim.run import write_run
-
-        staging = self.tmp_dir / f"{meta.run_id}-{uuid.uuid4().hex}"
-        write_run(outcome.result, staging)
-        res = outcome.result
-        info = {
+        # What identifies the run, in its failure record and in its task.json alike.
+        ident = {
             "run_id": meta.run_id,
             "task_hash": outcome.task_hash,
             "scenario": meta.scenario,
@@ -131,6 +114,18 @@ class ResultStore:
             "replicate": meta.replicate,
             "params": meta.params,
             "seed": seed,
+        }
+        if not outcome.ok:
+            write_json_atomic(self.failed_file(meta.run_id),
+                              {**ident, "host": outcome.host, "error": outcome.error})
+            return
+        from sim.run import write_run
+
+        staging = self.tmp_dir / f"{meta.run_id}-{uuid.uuid4().hex}"
+        write_run(outcome.result, staging)
+        res = outcome.result
+        info = {
+            **ident,
             "wall_seconds": float(getattr(res, "wall_seconds", outcome.wall_seconds)),
             "task_seconds": outcome.wall_seconds,
             "peak_rss_mb": float(getattr(res, "peak_rss_mb", math.nan)),
