@@ -269,19 +269,22 @@ def test_picker_lists_scenarios_and_refuses_paths_outside(browser: Any,
     page.context.close()
 
 
-def test_playing_advances_at_least_five_days_a_second(browser: Any,
-                                                      page_server: PageServer) -> None:
+def test_play_advances_by_itself_and_pause_stops_it(browser: Any,
+                                                    page_server: PageServer) -> None:
+    """Play runs the model on its own; Pause holds the day. (The speed itself, >= 5
+    days/s at community scale, is measured by benchmarks/workshop.py, not asserted
+    here: a slow machine must not fail the tests.)"""
     page = open_page(browser, page_server, query="?lang=en")
     page.locator(".govsim-play").click()
     expect(page.locator(".govsim-day")).not_to_contain_text("Day 0 of")
-    d0, t0 = day_of(page), time.perf_counter()
-    time.sleep(8)
-    d1, t1 = day_of(page), time.perf_counter()
-    page.locator(".govsim-play").click()
-    rate = (d1 - d0) / (t1 - t0)
-    (ARTIFACTS / "play_speed.txt").write_text(
-        f"{rate:.2f} simulated days per second seen in the browser (community scale)\n")
-    assert rate >= 5.0, f"only {rate:.2f} days/s"
+    d0 = day_of(page)
+    expect(page.locator(".govsim-day")).not_to_contain_text(day_text(d0))
+    page.locator(".govsim-play").click()  # pause
+    time.sleep(1.5)  # a frame in flight may still land
+    paused = day_of(page)
+    assert paused > d0
+    time.sleep(2.0)
+    assert day_of(page) == paused
     page.context.close()
 
 
