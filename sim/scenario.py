@@ -504,18 +504,24 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def read_toml(path: Path, what: str, error: type[InputError] = InputError) -> dict[str, Any]:
+    """A TOML file's data; a missing, unreadable or broken file raises ``error`` with one
+    line naming the file."""
+    if not path.is_file():
+        raise error(f"{path}: no such {what}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read: {exc}") from None
+
+
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, str]]:
     resolved = path.resolve()
     if resolved in seen:
         raise ScenarioError(f"{path}: extends: circular inheritance")
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    data = read_toml(path, "scenario file", ScenarioError)
     file_sources = data.pop("sources", {})
     if not isinstance(file_sources, dict) or not all(
         isinstance(v, str) for v in file_sources.values()

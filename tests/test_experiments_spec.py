@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from experiments_fixtures import REPO, SCENARIOS, batch_spec, govsim, write_spec
 
-from sim.experiments.cli import main
+from sim.cli import main
 from sim.experiments.design import make_design
 from sim.experiments.experiment import load_experiment
 from sim.experiments.spec import SpecError, parse_spec

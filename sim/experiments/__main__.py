@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sim.experiments.cli import main
+from sim.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

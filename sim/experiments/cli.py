@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from sim.argtypes import whole_number
-from sim.errors import InputError
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -102,18 +101,3 @@ def cmd_report(args: argparse.Namespace) -> int:
     path = make_report(args.dir, out=args.out, quiet=args.quiet)
     print(f"report: {path}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry with the same subcommands (``python -m sim.experiments``)."""
-    parser = argparse.ArgumentParser(prog="python -m sim.experiments")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to resume", file=sys.stderr)
-        return 130

@@ -18,13 +18,13 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from sim.errors import InputError
+from sim.scenario import read_toml
 
 DESIGNS: tuple[str, ...] = ("factorial", "lhs", "sobol", "morris")
 DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "triangular", "normal")
@@ -180,14 +180,7 @@ def parse_spec(data: dict[str, Any], origin: str) -> BatchSpec | SweepSpec:
 def read_spec(path: str | Path) -> tuple[BatchSpec | SweepSpec, dict[str, Any]]:
     """Read and validate a spec file; returns the model and the raw TOML data."""
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"{path}: no such experiment spec file")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
+    raw = read_toml(path, "experiment spec file", SpecError)
     return parse_spec(raw, str(path)), raw
 
 
