@@ -70,9 +70,14 @@ def test_no_micro_grid_workers_means_more_incidents() -> None:
 
 
 @pytest.mark.slow
-def test_pre_reform_burden_takes_seventy_percent_and_slows_resolution() -> None:
-    summary = _summary("pre_reform_2012", (), 0)
-    assert summary["admin_share"] == pytest.approx(0.70, abs=0.01)
+def test_pre_reform_day_matches_the_2012_time_split_and_slows_resolution() -> None:
+    """P2: ~70% administration, ~20% self-governance, ~10% services in 2012. The model's
+    split is simulated (inspection visits come on random days and carry over), so it is
+    checked as a mean over replicates, each within the stated band."""
+    split = np.array([[_summary("pre_reform_2012", (), k)[key] for key in
+                       ("admin_share", "self_governance_share", "casework_share")]
+                      for k in range(REPLICATES)]).mean(axis=0)
+    assert split == pytest.approx([0.70, 0.20, 0.10], abs=0.02), split
     diff = paired("nanjing_baseline", "pre_reform_2012", "mean_days_to_resolve")
     assert ci95(diff)[0] > 0, diff
 
