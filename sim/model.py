@@ -520,6 +520,32 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         return math.sqrt(max(self.trust_sq / n - (self.trust_sum / n) ** 2, 0.0))
 
     # ------------------------------------------------------------- views
+    def whereabouts(self) -> dict[str, list[int]]:
+        """Where every open issue is held right now, by kind of holder: a team's queue,
+        a desk's hands, on its way (a report, a relay, a dispatch), a consultation's
+        agenda, or unknown to anyone but the resident. Reports on their way for issues
+        that became known otherwise are listed apart: their delivery changes nothing."""
+        log = self.issues
+        out: dict[str, list[int]] = {"queued": [], "in_hand": [], "in_transit": [],
+                                     "stale_report": [], "consultation": [], "hidden": []}
+        teams = [*self.grid_teams, *self.community_teams, *self.street_teams,
+                 *self.department_teams, *self.utility_teams, *self.social_teams,
+                 *(t for so in self.social_orgs for t in so.project_teams.values()),
+                 *(t for teams in self.volunteer_teams for t in teams),
+                 self.platform.intake, *self.platform.centres]
+        for team in teams:
+            out["queued"].extend(team.queued())
+            out["in_hand"].extend(d.current for d in team.desks if d.current >= 0)
+        for _at, _, deliver, issue in self.transit._heap:
+            report = deliver.__name__.startswith("report_")
+            stale = report and not math.isnan(log.known_at[issue])
+            out["stale_report" if stale else "in_transit"].append(issue)
+        for committee in self.committees:
+            out["consultation"].extend(committee.awaiting_consultation)
+        hidden = np.concatenate((self._hidden, np.array(self._new_hidden, np.int64)))
+        out["hidden"] = hidden[np.isnan(log.known_at[hidden])].tolist()
+        return out
+
     def daily_frame(self) -> pd.DataFrame:
         return self.recorder.daily_frame()
 

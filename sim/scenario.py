@@ -437,7 +437,7 @@ class Consultation(_Section):
         182, "F8: residents' representative assembly at least twice a year", ge=1, le=365
     )
     issues_per_meeting: int = cited(
-        4, "assumption: collective issues one micro-consultation can take", ge=1, le=100
+        10, "assumption: collective issues one micro-consultation can take", ge=1, le=100
     )
     prep_hours: float = cited(
         4.0, "assumption: worker hours to prepare and hold a meeting", ge=0, le=100

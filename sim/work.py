@@ -133,10 +133,12 @@ class Desk:
         """Change the desk's speed from ``now`` (work done so far counted at the old one)."""
         if speed == self.speed:
             return
-        if self.current >= 0 and self.seg_start < min(now, self.close_at) and self._event:
-            self._progress(min(now, self.close_at))
+        if self.current >= 0:
+            until = min(now, self.close_at)
+            if self.seg_start < until:
+                self._progress(until)
             self.speed = speed
-            if now < self.close_at:
+            if self.open_at <= now < self.close_at:
                 self._run(now)
             return
         self.speed = speed
@@ -151,9 +153,12 @@ class Desk:
 
     def _run(self, now: float) -> None:
         self.seg_start = now
-        end = now + self.log.work_left[self.current] / (24.0 * self.speed)
         if self._event is not None:
             self._event.cancel()
+            self._event = None
+        if self.speed < 1e-9:  # nobody's hours behind the desk now: wait for some
+            return
+        end = now + self.log.work_left[self.current] / (24.0 * self.speed)
         self._event = self.model.schedule_event(self._finish, at=min(end, self.close_at))
 
     def _progress(self, now: float) -> None:
