@@ -172,7 +172,7 @@ class Burden(_Section):
     )
     ledgers: int = cited(4, "P3: ledgers cut from 30+ a year to 4", ge=0, le=200)
     ledger_hours_each: float = cited(
-        0.11, "assumption: calibrated so the 2012 burden gives ~70% admin time [P2]", ge=0,
+        0.105, "assumption: calibrated so the 2012 burden gives ~70% admin time [P2]", ge=0,
         le=8
     )
     certificate_items: int = cited(
