@@ -239,7 +239,8 @@ class IssueLifecycle:
     def _detect(self, now: float, patrol_by_grid: np.ndarray,
                 visit_by_grid: np.ndarray) -> None:
         """Patrols, home visits, micro-grid workers and passing riders find hidden
-        issues (daily). Visits find what is behind doors, riders what is in the street."""
+        issues (daily). Patrols and riders see what is in the street, home visits what is
+        behind doors; micro-grid workers, who are neighbours, notice either."""
         log = self.issues
         if self._new_hidden:
             self._hidden = np.concatenate((self._hidden, np.array(self._new_hidden, np.int64)))
@@ -248,11 +249,17 @@ class IssueLifecycle:
         if pool.size == 0:
             return
         pool = pool[np.isnan(log.known_at[pool]) & np.isnan(log.resolved_at[pool])]
+        # Needs nobody found in time are given up (hazards keep their incident clock).
+        lapse = (log.raised_at[pool] + self.p.residents.give_up_days <= now) & ~self.cats.hazard[
+            log.category[pool]]
+        if lapse.any():
+            self.given_up.extend(pool[lapse].tolist())
+            pool = pool[~lapse]
         mg = log.micro_grid[pool]
         grid = log.grid[pool]
         visible = self.cats.street_visible[log.category[pool]]
         rates = np.stack([
-            patrol_by_grid[grid] * self.p.staffing.patrol_find_per_hour,
+            patrol_by_grid[grid] * self.p.staffing.patrol_find_per_hour * visible,
             visit_by_grid[grid] * self.p.burden.visit_find_per_hour * ~visible,
             self.mg_covered[mg] * self.p.micro_grid.notice_rate_per_day,
             self.rider_rate[mg] * visible,

@@ -76,6 +76,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self._hazard_clock: list[tuple[float, int]] = []  # (incident_at, issue)
         self._hidden = np.empty(0, dtype=np.int64)  # unknown, unresolved issues
         self._new_hidden: list[int] = []
+        self.given_up: list[int] = []  # unknown needs nobody found in time [P9]
         self._make_residents()
         self._make_workers()
         self._make_services()
@@ -558,7 +559,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         that became known otherwise are listed apart: their delivery changes nothing."""
         log = self.issues
         out: dict[str, list[int]] = {"queued": [], "in_hand": [], "in_transit": [],
-                                     "stale_report": [], "consultation": [], "hidden": []}
+                                     "stale_report": [], "consultation": [], "hidden": [],
+                                     "given_up": list(self.given_up)}
         teams = [*self.grid_teams, *self.community_teams, *self.street_teams,
                  *self.department_teams, *self.utility_teams, *self.social_teams,
                  *(t for so in self.social_orgs for t in so.project_teams.values()),

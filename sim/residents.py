@@ -58,6 +58,10 @@ def build_population(places: Places, scenario: Scenario,
     building = np.repeat(np.arange(len(places.building_residents)), places.building_residents)
     community = places.micro_grid_community[mg]
     rp, hoods = scenario.residents, scenario.neighbourhoods
+    # Trust (beta) and household sizes (Poisson) take a varying number of draws with
+    # their parameters: they get streams of their own, so that changing trust or
+    # household size leaves every other draw of the layout paired.
+    rng_trust, rng_households = rng.spawn(2)
     if hoods.mix == "uniform":
         elderly_p = np.full(n, rp.elderly_share)
         digital_p, digital_old = rp.digital_access, rp.digital_access_elderly
@@ -86,10 +90,11 @@ def build_population(places: Places, scenario: Scenario,
     if rp.trust_sd > 0:  # beta with the given mean and sd (clipped to a valid shape)
         m, v = rp.trust_mean, min(rp.trust_sd**2, rp.trust_mean * (1 - rp.trust_mean) * 0.99)
         k = m * (1 - m) / v - 1 if v > 0 else 0
-        trust = rng.beta(m * k, (1 - m) * k, n) if 0 < m < 1 and k > 0 else np.full(n, m)
+        trust = rng_trust.beta(m * k, (1 - m) * k, n) if 0 < m < 1 and k > 0 else np.full(
+            n, m)
     else:
         trust = np.full(n, rp.trust_mean)
-    household = _households(building, hoods.household_size, rng)
+    household = _households(building, hoods.household_size, rng_households)
     tie_ptr, ties, n_household = _ties(places, scenario, building, household, mg, community,
                                        rng)
     return Population(micro_grid=mg, building=building, community=community,

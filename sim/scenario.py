@@ -136,6 +136,11 @@ class Residents(_Section):
     floating_report_factor: float = cited(
         0.75, "P9: newer and poorer residents under-report (assumption on size)", ge=0, le=2
     )
+    give_up_days: float = cited(
+        21.0, "assumption: an unreported issue that is no hazard and that nobody has found "
+        "within this time is given up: it stays unknown (P9: under-reported needs go unmet)",
+        gt=0, le=3650
+    )
     report_delay_days: float = cited(
         0.25, "assumption: mean time from noticing to reporting", ge=0, le=30
     )

@@ -90,9 +90,13 @@ def _books(model: GovernanceModel) -> None:
     missing = known_open - set(counts)
     assert not missing, f"stranded: {sorted(missing)[:10]}"
     assert all(c == 1 for i, c in counts.items() if i in known_open), "held twice"
-    # Open and unknown: a report on its way, or in the pool that is searched.
+    # Open and unknown: a report on its way, in the pool that is searched, or given up
+    # by its resident after nobody found it in time (and then never a hazard).
     unknown_open = set(np.flatnonzero(is_open & np.isnan(log.known_at[:n])).tolist())
-    assert unknown_open <= held["hidden"] | held["in_transit"]
+    assert unknown_open <= held["hidden"] | held["in_transit"] | held["given_up"]
+    given_up = np.array(where["given_up"], dtype=np.int64)
+    assert not model.cats.hazard[log.category[given_up]].any()
+    assert (log.raised_at[given_up] + model.p.residents.give_up_days <= model.time).all()
     # Nothing resolved is still held anywhere.
     resolved = set(np.flatnonzero(~np.isnan(log.resolved_at[:n])).tolist())
     assert not resolved & (held["queued"] | held["in_hand"] | held["consultation"])
