@@ -232,17 +232,27 @@ class CommunityCommittee(Office):
     quorate one may still fail to agree on an issue, which is tabled again.
     """
 
-    def __init__(self, model: GovernanceModel, community: int, team: Team, desks: int) -> None:
+    def __init__(self, model: GovernanceModel, community: int, team: Team, desks: int,
+                 rng: np.random.Generator) -> None:
         super().__init__(model, team, desks)
         self.community = community
         self.awaiting_consultation: list[int] = []
         self.meetings = self.failed_meetings = 0
+        self.rules = model.p.consultation  # a pilot community may change its own [F35]
+        self.meeting_rng = rng  # its own stream: other communities' meetings leave it alone
+
+    def meets_on(self, day: int) -> tuple[bool, bool]:
+        """Whether a micro-consultation, and whether the assembly, is held on ``day``."""
+        if day <= 0:
+            return False, False
+        assembly = day % self.rules.assembly_every_days == 0
+        return assembly or day % self.rules.every_days == 0, assembly
 
     def hold_consultation(self, now: float, assembly: bool = False) -> int:
         """Hold a micro-consultation (or, with ``assembly``, the residents' assembly,
         which takes every waiting issue); returns how many issues it settled."""
         model = self.model
-        cp = model.p.consultation
+        cp = self.rules
         if not self.awaiting_consultation:
             return 0
         take = len(self.awaiting_consultation) if assembly else cp.issues_per_meeting
@@ -251,7 +261,7 @@ class CommunityCommittee(Office):
         model.workdays[self.community].add_governance(
             cp.prep_hours + cp.prep_hours_per_issue * len(agenda))
         self.meetings += 1
-        rng = model.rng_people
+        rng = self.meeting_rng
         p_attend = min(1.0, cp.turnout_per_trust * model.community_trust(self.community))
         turnout = rng.binomial(cp.representatives, p_attend) / cp.representatives
         if turnout < cp.quorum:

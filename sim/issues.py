@@ -53,6 +53,13 @@ _COLUMNS: dict[str, tuple[np.dtype, object]] = {
     "joint": (np.dtype(np.bool_), False),  # needs more than one department [F32]
     "next_hop": (np.dtype(np.int8), 0),  # where the platform sends it once dispatched
     "u_route": (np.dtype(np.float32), 0.0),  # a uniform for routing choices (paired draws)
+    # Finding a hidden issue: found once the accumulated finding rate passes an Exp(1)
+    # threshold drawn when it arises (paired across scenarios, whatever else is hidden);
+    # two uniforms say who found it and which passing rider.
+    "find_threshold": (np.dtype(np.float64), np.inf),
+    "find_acc": (np.dtype(np.float64), 0.0),
+    "find_u": (np.dtype(np.float32), 0.0),
+    "find_v": (np.dtype(np.float32), 0.0),
 }
 
 

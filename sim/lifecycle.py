@@ -105,7 +105,7 @@ class IssueLifecycle:
         prop = self.property_teams[comm] if self.cats.property_managed[cat] else None
         if self.cats.utility[cat] and self.p.utilities.in_grid:
             team = self.utility_teams[self.district_of_comm[comm]]
-        elif prop is not None and log.u_route[issue] < self.p.neighbourhoods.property_cut:
+        elif prop is not None and log.u_route[issue] < self.property_cut[comm]:
             team = prop  # the property company takes it [F28]
         else:
             team = self.service_team(issue, cat, now)
@@ -265,10 +265,11 @@ class IssueLifecycle:
             self.rider_rate[mg] * visible,
         ])
         total = rates.sum(axis=0)
-        u = self.rng_detect.random((2, pool.size))
-        found = u[0] < -np.expm1(-total)
+        acc = log.find_acc[pool] + total
+        log.find_acc[pool] = acc
+        found = acc >= log.find_threshold[pool]
         cum = np.cumsum(rates[:, found], axis=0)
-        who = (u[1][found] * total[found] > cum[:-1]).sum(axis=0)
+        who = (log.find_u[pool[found]] * total[found] > cum[:-1]).sum(axis=0)
         for issue, k in zip(pool[found].tolist(), who.tolist(), strict=True):
             if k == 0:
                 self.make_known(issue, CH["patrol"], now)
@@ -283,7 +284,7 @@ class IssueLifecycle:
                 self.make_known(issue, CH["rider"], now)
                 riders = self._riders_at[int(log.micro_grid[issue])]
                 weights = np.array([r.reporting_weight() for r in riders])
-                pick = np.searchsorted(np.cumsum(weights), self.rng_detect.random()
+                pick = np.searchsorted(np.cumsum(weights), float(log.find_v[issue])
                                        * weights.sum(), side="right")
                 riders[min(int(pick), len(riders) - 1)].points += 1  # [F26]
                 self.platform.receive(issue, now, by_app=True)  # direct-report point [F25]

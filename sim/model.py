@@ -83,6 +83,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self._make_platform()
         self._make_riders()
         self._arrival_rates()
+        self._choose_pilots()
         self.graph = build_graph(self.places, utilities_in_grid=scenario.utilities.in_grid,
                                  rider_routes=[np.asarray(r.route) for r in self.riders])
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -189,8 +190,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         st = p.staffing
         self.community_teams = [Team("community", RL["community"], BY["community_committee"], c,
                                      self.on_done) for c in range(pl.n_communities)]
+        meeting_rngs = self.rng_work.spawn(pl.n_communities)
         self.committees = [CommunityCommittee(self, c, self.community_teams[c],
-                                              st.community_office_staff)
+                                              st.community_office_staff, meeting_rngs[c])
                            for c in range(pl.n_communities)]
         self.street_teams = [Team("street", RL["street"], BY["street_office"], s, self.on_done)
                              for s in range(pl.n_streets)]
@@ -325,6 +327,31 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.platform_shift = ShiftGroup(
             self, [d for t in (intake, *centres) for d in t.desks], 0.0, 24.0, 7)
 
+    def _choose_pilots(self) -> None:
+        """Pilot units [F35]: streets and communities by id, then numbers drawn with the
+        seed (from a stream of their own, so the rest of the run keeps its draws)."""
+        pl, pp = self.places, self.p.pilot
+        (rng,) = self.rng_layout.spawn(1)
+        street = np.zeros(pl.n_streets, dtype=bool)
+        street[pp.street_ids] = True
+        free = np.flatnonzero(~street)
+        street[rng.permutation(free)[:pp.streets]] = True
+        comm = street[pl.community_street]
+        comm[pp.community_ids] = True
+        free = np.flatnonzero(~comm)
+        comm[rng.permutation(free)[:pp.communities]] = True
+        self.pilot_comm = comm
+        self.inspection_visits = np.zeros(pl.n_communities, dtype=np.int64)
+        self.property_cut = np.full(pl.n_communities, self.p.neighbourhoods.property_cut)
+
+    def _start_pilot(self) -> None:
+        """From the start day, pilot communities run with the pilot's overrides."""
+        view = self.p.pilot_view()
+        for c in np.flatnonzero(self.pilot_comm).tolist():
+            self.workdays[c].set_burden(view.burden)
+            self.committees[c].rules = view.consultation
+            self.property_cut[c] = view.neighbourhoods.property_cut
+
     def _platform_done(self, issue: int, team: Team, now: float) -> None:
         self.platform.on_done(issue, team, now)
 
@@ -412,11 +439,14 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
     def _open_day(self, day: int) -> None:
         self._draw_arrivals(day)
         b = self.p.burden
+        if day == self.p.pilot.start_day and self.pilot_comm.any():
+            self._start_pilot()
         if day % 7 < b.workdays_per_week:
-            visit = self.rng_work.random(len(self.workdays)) < (
-                b.inspection_visit_days * (1.0 - b.inspection_cut))
-            for workday, v in zip(self.workdays, visit.tolist(), strict=True):
-                workday.plan(day, v)
+            u = self.rng_work.random(len(self.workdays))  # drawn for all: paired
+            for workday, ui in zip(self.workdays, u.tolist(), strict=True):
+                visit = ui < workday.inspection_chance
+                self.inspection_visits[workday.community] += visit
+                workday.plan(day, visit)
         else:
             for workday in self.workdays:
                 workday.skip_day()
@@ -431,10 +461,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             station.refresh(now)
         self.volunteer_shift.schedule(day)
         self.project_shift.schedule(day)
-        cp = self.p.consultation
-        if day > 0 and (day % cp.every_days == 0 or day % cp.assembly_every_days == 0):
-            assembly = day % cp.assembly_every_days == 0
-            for committee in self.committees:
+        for committee in self.committees:
+            meets, assembly = committee.meets_on(day)
+            if meets:
                 committee.hold_consultation(now, assembly)
         if day > 0 and day % 30 == 0:
             self._riders_review(30.0)
@@ -499,11 +528,14 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         need = (rng.random(n) * self.p.volunteers.skills).astype(np.int8)
         joint = rng.random(n) < self.p.platform.joint_share
         u_route = rng.random(n).astype(np.float32)
+        find_threshold = rng.exponential(1.0, n)
+        find_u, find_v = rng.random((2, n)).astype(np.float32)
         ids = self.issues.append(
             category=cat, micro_grid=mg, grid=pl.micro_grid_grid[mg],
             community=pl.micro_grid_community[mg], resident=resident, raised_at=t,
             level_needed=level, work_hours=work, collective=collective, incident_at=incident_at,
-            need=need, joint=joint, u_route=u_route)
+            need=need, joint=joint, u_route=u_route, find_threshold=find_threshold,
+            find_u=find_u, find_v=find_v)
         self.recorder.raised(cat)
         residents = self.residents_list
         rider_report = self.report_by_app
@@ -596,6 +628,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             col = pd.array(pop.group(group)[safe], dtype="boolean")
             col[~mine] = pd.NA
             frame[group] = col
+        frame["pilot"] = self.pilot_comm[frame["community"].to_numpy()]
         frame["neighbourhood"] = pd.Categorical.from_codes(
             pl.community_type[frame["community"].to_numpy()], categories=list(pl.type_names))
         return frame[frame["raised_at"] < self.time].reset_index(drop=True)

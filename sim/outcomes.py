@@ -35,7 +35,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "governance_hours", "visit_hours", "self_governance_share", "casework_share",
     "patrol_share", "passed_on", "mean_dispatch_days", "p90_dispatch_days",
     "meetings_failed", "consultation_resolved", "enrolled_riders", "rider_points",
-    "volunteer_resolved", "social_org_resolved", "reported_share",
+    "volunteer_resolved", "social_org_resolved", "reported_share", "pilot_communities",
 )
 
 
@@ -234,6 +234,7 @@ class Recorder:
                 np.isin(channel, (CH["grid_worker"], CH["micro_grid_worker"], CH["hotline"],
                                   CH["app"]))[log.resident[:n][upto] >= 0].sum(),
                 (log.resident[:n][upto] >= 0).sum()),
+            "pilot_communities": float(m.pilot_comm.sum()),
         })
         for k, name in enumerate(m.cats.names):
             sel = done & (cat == k)

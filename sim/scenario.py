@@ -701,6 +701,35 @@ CATEGORIES_SOURCE = (
 )
 
 
+# Keys a pilot may change for its communities from its start day [F35]: what a
+# community can try on its own (burden, consultation, property linkage).
+PILOT_KEYS: tuple[str, ...] = (
+    "burden.ledgers", "burden.ledger_hours_each", "burden.certificate_items_removed",
+    "burden.inspection_cut", "burden.meeting_hours", "burden.form_hours", "burden.duty_list",
+    "burden.visit_hours", "consultation.every_days", "consultation.issues_per_meeting",
+    "consultation.quorum", "neighbourhoods.property_cut",
+)
+
+
+class Pilot(_Section):
+    """Pilot units (创新观察点) [F35]: chosen streets and communities that apply
+    ``overrides`` from ``start_day``; the rest are the comparison."""
+
+    streets: int = cited(0, "F35: 6 streets as first innovation observation points "
+                         "(pilot_f35.toml); 0 = no pilot streets", ge=0, le=10_000)
+    communities: int = cited(0, "F35: 20 communities (pilot_f35.toml); drawn with the seed "
+                             "among those not in a pilot street", ge=0, le=100_000)
+    street_ids: list[int] = cited([], "assumption: none chosen by id")
+    community_ids: list[int] = cited([], "assumption: none chosen by id")
+    start_day: int = cited(0, "assumption: pilots start at the beginning", ge=0, le=3650)
+    overrides: dict[str, Any] = cited({}, "the scenario file: what the pilot changes")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.streets or self.communities or self.street_ids
+                    or self.community_ids)
+
+
 class Scenario(_Section):
     """A fully resolved scenario: every lever of the model, each with a default."""
 
@@ -721,6 +750,7 @@ class Scenario(_Section):
     utilities: Utilities = Field(default_factory=Utilities)
     platform: Platform = Field(default_factory=Platform)
     consultation: Consultation = Field(default_factory=Consultation)
+    pilot: Pilot = Field(default_factory=Pilot)
     categories: dict[str, Category] = Field(
         default_factory=lambda: {k: Category(**v) for k, v in DEFAULT_CATEGORIES.items()},
         json_schema_extra={"source": CATEGORIES_SOURCE},
@@ -732,6 +762,26 @@ class Scenario(_Section):
     def _some_category(self) -> Scenario:
         if not self.categories:
             raise ValueError("categories must not be empty")
+        pl, lay = self.pilot, self.layout
+        n_streets = lay.districts * lay.streets_per_district
+        if pl.streets + len(pl.street_ids) > n_streets:
+            raise ValueError(f"pilot.streets: {pl.streets + len(pl.street_ids)} pilot streets "
+                             f"but the layout has {n_streets}")
+        if pl.communities + len(pl.community_ids) > lay.communities:
+            raise ValueError(f"pilot.communities: more pilot communities than the layout's "
+                             f"{lay.communities}")
+        for key, ids, top in (("street_ids", pl.street_ids, n_streets),
+                              ("community_ids", pl.community_ids, lay.communities)):
+            bad = [i for i in ids if not 0 <= i < top]
+            if bad:
+                raise ValueError(f"pilot.{key}: {bad[0]} is not an id from 0 to {top - 1}")
+        for key in pl.overrides:
+            if key not in PILOT_KEYS:
+                raise ValueError(f"pilot.overrides.{key}: a pilot cannot change this key; "
+                                 f"allowed: {', '.join(PILOT_KEYS)}")
+        if pl.overrides and pl.start_day >= self.run.days:
+            raise ValueError(f"pilot.start_day: {pl.start_day} is not before the run's end "
+                             f"(run.days = {self.run.days})")
         for name, kind in self.neighbourhoods.types.items():
             unknown = set(kind.issue_rates) - set(self.categories)
             if unknown:
@@ -761,6 +811,15 @@ class Scenario(_Section):
             if prefix in self.sources:
                 return self.sources[prefix]
         return _default_source(key)
+
+    def pilot_view(self) -> Scenario:
+        """The scenario as its pilot units run it after the start day."""
+        data = self.model_dump(mode="python", exclude={"sources"}, exclude_unset=True)
+        data["categories"] = {k: v.model_dump() for k, v in self.categories.items()}
+        data.pop("pilot", None)
+        for key, value in self.pilot.overrides.items():
+            _set_dotted(data, key, value, "pilot.overrides")
+        return _validate(data, "pilot.overrides", dict(self.sources))
 
     def with_overrides(self, overrides: Mapping[str, Any], origin: str = "--set") -> Scenario:
         """A validated copy with dotted-key overrides applied."""
@@ -889,6 +948,12 @@ def _validate(data: dict[str, Any], origin: str, sources: dict[str, str]) -> Sce
     except ValidationError as exc:
         raise ScenarioError(_one_line(origin, exc)) from None
     object.__setattr__(scenario, "sources", sources)
+    if scenario.pilot.overrides:
+        try:
+            scenario.pilot_view()
+        except ScenarioError as exc:  # name the file and the pilot key at fault
+            detail = str(exc).removeprefix("pilot.overrides: ")
+            raise ScenarioError(f"{origin}: pilot.overrides: {detail}") from None
     return scenario
 
 
@@ -1024,7 +1089,7 @@ def _is_section(annotation: Any) -> bool:
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value and key != "levels":
+        if isinstance(value, Mapping) and value and key not in _LEAF_TABLES:
             yield from _flatten(value, dotted + ".")
         else:
             yield dotted, value
@@ -1043,6 +1108,14 @@ def _nearest(sources: Mapping[str, str], key: str) -> str | None:
     return None
 
 
+_LEAF_TABLES = {"levels", "overrides"}  # tables that are one value (written inline)
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -1052,7 +1125,7 @@ def _toml_value(value: Any) -> str:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
         return "{ " + inner + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
@@ -1065,8 +1138,9 @@ def dump_toml(data: Mapping[str, Any], source_of: Any = None) -> str:
 
     def emit(table: Mapping[str, Any], path: str) -> None:
         scalars = {k: v for k, v in table.items() if v is not None and not (
-            isinstance(v, Mapping) and k != "levels")}
-        subtables = {k: v for k, v in table.items() if isinstance(v, Mapping) and k != "levels"}
+            isinstance(v, Mapping) and k not in _LEAF_TABLES)}
+        subtables = {k: v for k, v in table.items()
+                     if isinstance(v, Mapping) and k not in _LEAF_TABLES}
         if path and scalars:
             lines.append(f"\n[{path}]")
         for key, value in scalars.items():

@@ -25,30 +25,43 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.agents import GridWorker
     from sim.model import GovernanceModel
+    from sim.scenario import Burden
 
 
 class CommunityWorkday:
     """The grid workers of one community and how their day is split."""
 
-    __slots__ = ("__weakref__", "admin_backlog", "admin_today", "close_hour", "community",
-                 "gov_backlog", "gov_today", "model", "shared_per_worker", "visit_target",
-                 "workers")
+    __slots__ = ("__weakref__", "admin_backlog", "admin_today", "burden", "close_hour",
+                 "community", "gov_backlog", "gov_today", "model", "reference_workers",
+                 "shared_per_worker", "visit_target", "workers")
 
     def __init__(self, model: GovernanceModel, community: int, workers: list[GridWorker],
                  reference_workers: float) -> None:
         self.model = model
         self.community = community
         self.workers = workers
-        b = model.p.burden
-        n = max(len(workers), 1)
-        # Shared tasks and the visit target are stated at the reference staffing [F30].
-        self.shared_per_worker = b.shared_hours() * reference_workers / n
-        self.visit_target = b.visit_hours * reference_workers / n
+        self.reference_workers = reference_workers
+        self.set_burden(model.p.burden)
+        b = self.burden
         self.close_hour = b.shift_start_hour + b.work_hours_per_day
         self.admin_backlog = 0.0  # hours per worker carried from earlier days
         self.gov_backlog = 0.0
         self.admin_today = 0.0
         self.gov_today = 0.0
+
+    def set_burden(self, burden: Burden) -> None:
+        """The community's burden lines (a pilot community changes its own [F35])."""
+        self.burden = burden
+        n = max(len(self.workers), 1)
+        # Shared tasks and the visit target are stated at the reference staffing [F30].
+        self.shared_per_worker = burden.shared_hours() * self.reference_workers / n
+        self.visit_target = burden.visit_hours * self.reference_workers / n
+
+    @property
+    def inspection_chance(self) -> float:
+        """Chance an inspection visit lands on a workday."""
+        b = self.burden
+        return b.inspection_visit_days * (1.0 - b.inspection_cut)
 
     def add_governance(self, hours: float) -> None:
         """Worker hours of self-governance work (a consultation) to be done, shared."""
@@ -57,7 +70,7 @@ class CommunityWorkday:
     def plan(self, day: int, inspection_visit: bool) -> None:
         """Split the start of the day; the desks open for casework when it is done."""
         m = self.model
-        b = m.p.burden
+        b = self.burden
         due = self.admin_backlog + self.shared_per_worker + b.meeting_hours
         if inspection_visit:
             due += b.inspection_block()
