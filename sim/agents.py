@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.discrete_space import CellAgent, FixedAgent
 
 from sim.issues import BY, RL
 from sim.work import Desk, Team
@@ -71,7 +72,7 @@ class Resident(mesa.Agent):
         self.model.word_of_mouth.hear(self.index, delta)
 
 
-class GridWorker(mesa.Agent):
+class GridWorker(FixedAgent):
     """A full-time community grid worker (网格员) [F30, P4].
 
     Each workday: administrative burden first (ledgers, certificates, forms,
@@ -92,7 +93,7 @@ class GridWorker(mesa.Agent):
         self.patrol_hours = 0.0
 
 
-class MicroGridWorker(mesa.Agent):
+class MicroGridWorker(FixedAgent):
     """A part-time micro-grid worker / building leader (微网格员 / 楼栋长) [F5, F16].
 
     Notices hidden issues in the micro-grid, relays reports to the grid worker, and
@@ -117,7 +118,7 @@ class MicroGridWorker(mesa.Agent):
             model.transit.send(now + model.p.channels.relay_delay_days, model.to_grid, issue)
 
 
-class Volunteer(mesa.Agent):
+class Volunteer(FixedAgent):
     """A resident who gives hours through the community volunteer station [F23]; has
     one of the station's care skills."""
 
@@ -140,7 +141,7 @@ class Volunteer(mesa.Agent):
         self.station.add_hours(self.skill, self.hours_per_day(new) - self.hours_per_day(old))
 
 
-class VolunteerStation(mesa.Agent):
+class VolunteerStation(FixedAgent):
     """A community volunteer station: matches care needs to volunteers with the skill
     and the hours [F21, F23]. One queue per skill, served by one desk whose speed is
     the skill's volunteers' hours spread over the station's opening hours."""
@@ -164,7 +165,7 @@ class VolunteerStation(mesa.Agent):
             team.daily_hours = hours
 
 
-class SocialOrganisation(mesa.Agent):
+class SocialOrganisation(FixedAgent):
     """A street's social-work service station and the social organisations behind it
     (社工站, 五社联动) [F21, F22, F27]: mediation, legal aid, care; plus the funded
     projects (公益创投 [F22], community charity funds [F24]) that add hours for one
@@ -179,7 +180,7 @@ class SocialOrganisation(mesa.Agent):
         for _ in range(desks):
             Desk(model, team, model.issues, agent=self)
 
-class NewEmploymentWorker(mesa.Agent):
+class NewEmploymentWorker(CellAgent):
     """A courier, rider or driver (新就业群体) [F20, F25, F26].
 
     Passes the same micro-grids every day; enrolled as a mobile grid worker
@@ -211,7 +212,7 @@ class NewEmploymentWorker(mesa.Agent):
         return u >= -np.expm1(-rate * days / 365.0)
 
 
-class Office(mesa.Agent):
+class Office(FixedAgent):
     """Staff above the grid who take escalated work orders: the community residents'
     committee (社区居委会), the street office (街道办事处), a district department or
     utility (职能部门 / 公用事业) [F17, F32]."""
@@ -292,7 +293,7 @@ class Utility(Office):
     they take utility issues in the grid [F17]."""
 
 
-class Platform(mesa.Agent):
+class Platform(FixedAgent):
     """The 12345 / one-network platform (一网统管), "1 + 12 + N" [F32]: a city intake
     centre takes hotline calls [P5]; district command centres triage and dispatch work
     orders — reports from the hotline and the app, and orders passed up a level — to

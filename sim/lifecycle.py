@@ -103,8 +103,9 @@ class IssueLifecycle:
         cat = int(log.category[issue])
         comm = int(log.community[issue])
         prop = self.property_teams[comm] if self.cats.property_managed[cat] else None
-        if self.cats.utility[cat] and self.p.utilities.in_grid:
-            team = self.utility_teams[self.district_of_comm[comm]]
+        embedded = self.areas.utility_of_grid[log.grid[issue]]
+        if self.cats.utility[cat] and embedded >= 0:  # utility staff in the grid [F17]
+            team = self.utility_teams[embedded]
         elif prop is not None and log.u_route[issue] < self.property_cut[comm]:
             team = prop  # the property company takes it [F28]
         else:
@@ -133,16 +134,20 @@ class IssueLifecycle:
         if service == "none" and not cats.social_work[cat]:
             return None
         comm = int(log.community[issue])
-        so = self.social_orgs[self.street_of_grid[log.grid[issue]]]
-        volunteers = self.volunteer_teams[comm][int(log.need[issue])]
-        project = so.project_teams.get(cat)
+        # Who serves this community, by the graph's ``serves`` edges.
+        s_idx = self.areas.social_org_of_community[comm]
+        v_idx = self.areas.station_of_community[comm]
+        so_teams = []
+        if s_idx >= 0:
+            so = self.social_orgs[s_idx]
+            so_teams = [t for t in (so.project_teams.get(cat), so.team) if t is not None]
+        volunteers = [self.volunteer_teams[v_idx][int(log.need[issue])]] if v_idx >= 0 else []
         if self.p.social_orgs.five_society_linkage:
-            candidates = [volunteers] if service == "volunteer" else []
-            candidates += [t for t in (project, so.team) if t is not None]
+            candidates = (volunteers if service == "volunteer" else []) + so_teams
         elif service == "volunteer":
-            candidates = [volunteers]
+            candidates = volunteers
         elif service == "social_org":
-            candidates = [t for t in (project, so.team) if t is not None]
+            candidates = so_teams
         else:
             candidates = []
         slack = float(log.deadline_at[issue]) - now
@@ -175,7 +180,11 @@ class IssueLifecycle:
         log = self.issues
         if team.resolves_all or (team.level >= log.level_needed[issue] + 1
                                  and not log.collective[issue]):
-            self.resolve(issue, team.level, team.resolver, now)
+            level = team.level
+            if team.kind == "utility":  # in the grid where embedded [F17], else above
+                embedded = self.areas.utility_of_grid[log.grid[issue]] >= 0
+                level = RL["grid"] if embedded else RL["department"]
+            self.resolve(issue, level, team.resolver, now)
         else:
             self.escalate(issue, team, now)
 
@@ -194,8 +203,10 @@ class IssueLifecycle:
         log = self.issues
         comm = int(log.community[issue])
         here = int(log.level[issue])
+        district = int(self.district_of_comm[comm])
         if self.cats.utility[log.category[issue]]:
-            self.enqueue(issue, self.utility_teams[self.district_of_comm[comm]], now)
+            u = self.areas.utility_of_district[district]
+            self.enqueue(issue, self.utility_teams[u if u >= 0 else district], now)
             return
         if log.collective[issue]:
             self.committees[comm].awaiting_consultation.append(issue)  # [F8, F9]
@@ -203,7 +214,9 @@ class IssueLifecycle:
             return
         above = (self.community_teams[comm],
                  self.street_teams[self.places.community_street[comm]],
-                 self.department_teams[self.district_of_comm[comm]])
+                 self.department_teams[self.areas.department_of_district[district]
+                                       if self.areas.department_of_district[district] >= 0
+                                       else district])
         for team in above:
             if team.level <= here:
                 continue

@@ -15,6 +15,7 @@ import math
 from heapq import heappush
 
 import mesa
+import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa.agentset import AgentSet
@@ -36,7 +37,14 @@ from sim.agents import (
 from sim.issues import BY, RL, CategoryTable, IssueLog
 from sim.lifecycle import IssueLifecycle
 from sim.outcomes import Recorder
-from sim.places import Places, build_graph, lay_out
+from sim.places import (
+    Places,
+    add_rider_routes,
+    build_graph,
+    lay_out,
+    places_from_graph,
+    service_areas,
+)
 from sim.residents import GROUPS, WordOfMouth, build_population
 from sim.scenario import Scenario
 from sim.work import Desk, ShiftGroup, Team, Transit
@@ -50,10 +58,12 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         scenario: a validated :class:`~sim.scenario.Scenario`.
         rng: a seed (int or ``numpy.random.SeedSequence``) for Mesa's generator.
         trace: record every delivery of a work order in transit (``transit.trace``).
+        graph: a community graph to run on instead of the scenario's layout (for
+            example one built by :func:`sim.places.build_graph` and then edited).
     """
 
     def __init__(self, scenario: Scenario, rng: int | np.random.SeedSequence | None = None,
-                 *, trace: bool = False) -> None:
+                 *, trace: bool = False, graph: nx.Graph | None = None) -> None:
         if isinstance(rng, np.random.SeedSequence):
             # spawn() below advances a SeedSequence's child counter: work on a copy so
             # the caller's seed gives the same run every time it is passed.
@@ -69,7 +79,13 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.rng_work, self.rng_services = self.rng.spawn(2)
         self.cats = CategoryTable(scenario)
         self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024)
-        self.places: Places = lay_out(scenario.layout, scenario.neighbourhoods, self.rng_layout)
+        # The community graph is the model's structure: places, who contains whom and who
+        # serves whom are read from it, so an edited graph (``graph=``) is another model.
+        laid = lay_out(scenario.layout, scenario.neighbourhoods, self.rng_layout)
+        self.graph = graph if graph is not None else build_graph(
+            laid, utilities_in_grid=scenario.utilities.in_grid)
+        self.places: Places = places_from_graph(self.graph, laid.type_names)
+        self.areas = service_areas(self.graph, self.places)
         self.transit = Transit(self, trace=trace)
         self.recorder = Recorder(self)
         self.day = 0  # days completed
@@ -84,8 +100,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self._make_riders()
         self._arrival_rates()
         self._choose_pilots()
-        self.graph = build_graph(self.places, utilities_in_grid=scenario.utilities.in_grid,
-                                 rider_routes=[np.asarray(r.route) for r in self.riders])
+        add_rider_routes(self.graph, [r.route for r in self._rider_list])
+        self._place_on_graph()
         self.datacollector = mesa.DataCollector(model_reporters={
             name: _last(name) for name in (
                 "raised", "resolved", "open", "on_time_share", "incidents", "admin_hours",
@@ -257,11 +273,14 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             for c in range(pl.n_communities)]
         self.stations = [VolunteerStation(self, c, self.volunteer_teams[c])
                          for c in range(pl.n_communities)]
+        station_of = self.areas.station_of_community
         comm_of_res = self.community_of_resident
         self.volunteer_of: dict[int, Volunteer] = {}
         for i in np.flatnonzero(self._volunteer_draw).tolist():
+            if station_of[comm_of_res[i]] < 0:
+                continue  # no volunteer station serves this community
             self.volunteer_of[i] = Volunteer(self, self.residents_list[i],
-                                             self.stations[comm_of_res[i]],
+                                             self.stations[station_of[comm_of_res[i]]],
                                              int(self._skill_draw[i]))
         v_start = vp.start_hour
         self.volunteer_shift = ShiftGroup(
@@ -326,6 +345,45 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.platform = Platform(self, intake, centres)
         self.platform_shift = ShiftGroup(
             self, [d for t in (intake, *centres) for d in t.desks], 0.0, 24.0, 7)
+
+    def _place_on_graph(self) -> None:
+        """Put the organisations and workers on their graph nodes in Mesa's network
+        space (mesa.discrete_space.Network): grid workers on their grid, micro-grid
+        workers on their micro-grid, volunteers in their building, riders at the start
+        of their route (their daily pass is the route's ``passes`` edges). Residents are
+        not placed one by one: they are rows of the population arrays, each tied to a
+        building node by number (ten million cell memberships would cost gigabytes)."""
+        from mesa.discrete_space import Network
+
+        self.space = Network(self.graph, layout=None, random=self.random)
+        cells = self.space._cells
+        grid_node = {}
+        for n, data in self.graph.nodes(data=True):
+            if data.get("kind") == "grid":
+                grid_node[data["index"]] = n
+        for w in self._grid_worker_list:
+            w.cell = cells[grid_node[w.grid]]
+        mg_node = {d["index"]: n for n, d in self.graph.nodes(data=True)
+                   if d.get("kind") == "micro_grid"}
+        for m, worker in self.micro_grid_workers.items():
+            worker.cell = cells[mg_node[m]]
+        b_node = {d["index"]: n for n, d in self.graph.nodes(data=True)
+                  if d.get("kind") == "building"}
+        for i, v in self.volunteer_of.items():
+            v.cell = cells[b_node[int(self.population.building[i])]]
+        for rider in self._rider_list:
+            rider.cell = cells[mg_node[rider.route[0]]]
+        kinds = {"community": self.committees, "volunteer_station": self.stations,
+                 "social_org": self.social_orgs, "street": self.street_offices,
+                 "department": self.departments, "utility": self.utilities}
+        index_of = {(d["kind"], d["index"]): n for n, d in self.graph.nodes(data=True)
+                    if d.get("kind") in kinds}
+        for kind, agents in kinds.items():
+            for k, agent in enumerate(agents):
+                node = index_of.get((kind, k))
+                if node is not None:
+                    agent.cell = cells[node]
+        self.platform.cell = cells["platform"]
 
     def _choose_pilots(self) -> None:
         """Pilot units [F35]: streets and communities by id, then numbers drawn with the

@@ -15,6 +15,7 @@ Everything here is a pure function of the layout, so the graph is reproducible.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -196,7 +197,9 @@ def build_graph(
     for c, s in enumerate(places.community_street):
         cn = node("community", c)
         g.add_node(cn, kind="community", index=c, name=f"Community {c + 1}",
-                   residents=int(res_comm[c]))
+                   residents=int(res_comm[c]),
+                   neighbourhood=places.type_names[int(places.community_type[c])],
+                   property_management=bool(places.community_property[c]))
         g.add_edge(node("street", int(s)), cn, kind="contains")
         g.add_edge(node("social_org", int(s)), cn, kind="serves")
         vs = node("volunteer_station", c)
@@ -215,11 +218,130 @@ def build_graph(
         g.add_node(mn, kind="micro_grid", index=m, name=f"Micro-grid {m + 1}",
                    residents=int(places.micro_grid_residents[m]))
         g.add_edge(node("grid", int(gi)), mn, kind="contains")
-    for route in rider_routes or ():
+    for b, m in enumerate(places.building_micro_grid):
+        bn = node("building", b)
+        g.add_node(bn, kind="building", index=b, residents=int(places.building_residents[b]))
+        g.add_edge(node("micro_grid", int(m)), bn, kind="contains")
+    add_rider_routes(g, rider_routes or ())
+    return g
+
+
+def add_rider_routes(g: nx.Graph, routes: Iterable[Sequence[int]]) -> None:
+    """``passes`` edges between neighbouring micro-grids of riders' routes (weighted)."""
+    mg_node = {d["index"]: n for n, d in g.nodes(data=True) if d.get("kind") == "micro_grid"}
+    for route in routes:
         for a, b in itertools.pairwise(route):
-            u, v = node("micro_grid", int(a)), node("micro_grid", int(b))
+            u, v = mg_node[int(a)], mg_node[int(b)]
             if g.has_edge(u, v):
-                g[u][v]["riders"] += 1
+                if g[u][v].get("kind") == "passes":
+                    g[u][v]["riders"] += 1
             else:
                 g.add_edge(u, v, kind="passes", riders=1)
-    return g
+
+
+# The place hierarchy, child kind -> parent kind, along ``contains`` edges.
+PARENT: dict[str, str] = {"district": "city", "street": "district", "community": "street",
+                          "grid": "community", "micro_grid": "grid", "building": "micro_grid"}
+
+
+@dataclass(frozen=True)
+class ServiceAreas:
+    """Who serves whom, read from the graph's ``serves`` edges (index arrays; -1: none)."""
+
+    social_org_of_community: np.ndarray
+    station_of_community: np.ndarray
+    utility_of_grid: np.ndarray  # the utility embedded in the grid [F17]
+    utility_of_district: np.ndarray
+    department_of_district: np.ndarray
+
+
+def _parent(g: nx.Graph, child: str, kind: str) -> str:
+    for other, data in g[child].items():
+        if data.get("kind") == "contains" and g.nodes[other].get("kind") == PARENT[kind]:
+            return other
+    raise ValueError(f"graph: {child} is contained in no {PARENT[kind]}")
+
+
+def places_from_graph(g: nx.Graph, type_names: tuple[str, ...]) -> Places:
+    """The index arrays the model runs on, read from the graph's places and ``contains``
+    edges: an edited graph (a micro-grid moved to another grid, a building added) gives
+    a different model. Places are numbered anew in hierarchy order (each node's
+    ``index`` attribute is updated), so residents stay numbered building by building."""
+    nodes: dict[str, list[str]] = {kind: [] for kind in PARENT}
+    for n, data in g.nodes(data=True):
+        if data.get("kind") in nodes:
+            nodes[data["kind"]].append(n)
+    order: dict[str, dict[str, int]] = {}
+    parent_of: dict[str, list[str]] = {}
+    for kind in PARENT:
+        if kind == "district":
+            ranked = sorted(nodes[kind], key=lambda n: g.nodes[n]["index"])
+        else:
+            up = order[PARENT[kind]]
+            parent_of[kind] = [_parent(g, n, kind) for n in nodes[kind]]
+            ranked = [n for _, _, n in sorted(
+                (up[p], g.nodes[n]["index"], n) for n, p in zip(nodes[kind], parent_of[kind],
+                                                                 strict=True))]
+        order[kind] = {n: i for i, n in enumerate(ranked)}
+        for n, i in order[kind].items():
+            g.nodes[n]["index"] = i
+
+    def parents(kind: str) -> np.ndarray:
+        up = order[PARENT[kind]]
+        out = np.empty(len(order[kind]), dtype=np.int64)
+        for n, p in zip(nodes[kind], parent_of[kind], strict=True):
+            out[order[kind][n]] = up[p]
+        return out
+
+    building_mg = parents("building")
+    b_res = np.array([g.nodes[n].get("residents", 0) for n in order["building"]],
+                     dtype=np.int64)
+    micro_grid_grid = parents("micro_grid")
+    grid_community = parents("grid")
+    mg_res = np.bincount(building_mg, b_res, len(order["micro_grid"])).astype(np.int64)
+    names = list(type_names)
+    comm_nodes = list(order["community"])
+    kind = np.array([names.index(g.nodes[n].get("neighbourhood", names[0]))
+                     for n in comm_nodes], dtype=np.int64)
+    prop = np.array([bool(g.nodes[n].get("property_management", False)) for n in comm_nodes])
+    return Places(
+        street_district=parents("street"),
+        community_street=parents("community"),
+        grid_community=grid_community,
+        micro_grid_grid=micro_grid_grid,
+        micro_grid_community=grid_community[micro_grid_grid],
+        micro_grid_residents=mg_res,
+        micro_grid_first_resident=np.concatenate(([0], np.cumsum(mg_res)[:-1])).astype(
+            np.int64),
+        community_type=kind,
+        community_property=prop,
+        type_names=type_names,
+        building_micro_grid=building_mg,
+        building_first_resident=np.concatenate(([0], np.cumsum(b_res)[:-1])).astype(np.int64),
+        building_residents=b_res,
+    )
+
+
+def service_areas(g: nx.Graph, places: Places) -> ServiceAreas:
+    """Who serves whom, from the ``serves`` edges (an organisation to what it covers)."""
+    def index(n: str) -> int:
+        return int(g.nodes[n]["index"])
+
+    so = np.full(places.n_communities, -1, dtype=np.int64)
+    station = np.full(places.n_communities, -1, dtype=np.int64)
+    utility_grid = np.full(places.n_grids, -1, dtype=np.int64)
+    utility_district = np.full(places.n_districts, -1, dtype=np.int64)
+    department = np.full(places.n_districts, -1, dtype=np.int64)
+    targets = {("social_org", "community"): so, ("volunteer_station", "community"): station,
+               ("utility", "grid"): utility_grid, ("utility", "district"): utility_district,
+               ("department", "district"): department}
+    for a, b, data in g.edges(data=True):
+        if data.get("kind") != "serves":
+            continue
+        ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
+        if (kb, ka) in targets:
+            a, b, ka, kb = b, a, kb, ka
+        arr = targets.get((ka, kb))
+        if arr is not None and arr[index(b)] < 0:
+            arr[index(b)] = index(a)
+    return ServiceAreas(so, station, utility_grid, utility_district, department)

@@ -722,7 +722,8 @@ class Pilot(_Section):
     street_ids: list[int] = cited([], "assumption: none chosen by id")
     community_ids: list[int] = cited([], "assumption: none chosen by id")
     start_day: int = cited(0, "assumption: pilots start at the beginning", ge=0, le=3650)
-    overrides: dict[str, Any] = cited({}, "the scenario file: what the pilot changes")
+    overrides: dict[str, Any] = cited({}, "assumption: a pilot changes nothing unless its "
+                                      "file says what (F35 pilots: see pilot_f35.toml)")
 
     @property
     def active(self) -> bool:
