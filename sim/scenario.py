@@ -780,9 +780,6 @@ class Scenario(_Section):
             if key not in PILOT_KEYS:
                 raise ValueError(f"pilot.overrides.{key}: a pilot cannot change this key; "
                                  f"allowed: {', '.join(PILOT_KEYS)}")
-        if pl.overrides and pl.start_day >= self.run.days:
-            raise ValueError(f"pilot.start_day: {pl.start_day} is not before the run's end "
-                             f"(run.days = {self.run.days})")
         for name, kind in self.neighbourhoods.types.items():
             unknown = set(kind.issue_rates) - set(self.categories)
             if unknown:
