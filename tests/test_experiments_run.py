@@ -113,7 +113,7 @@ def test_failed_run_is_recorded_others_go_on_and_retry(
     sc = exp.scenarios["no_micro_grid"]
     # A scenario that slipped past validation (model_copy skips it): the model raises.
     exp.scenarios["no_micro_grid"] = sc.model_copy(
-        update={"layout": sc.layout.model_copy(update={"grids_per_community": 0})})
+        update={"layout": sc.layout.model_copy(update={"districts": 0})})
     store = ResultStore(tmp_path / "o")
     res = _run(exp, store, SerialExecutor(), force=False, quiet=True, start=time.perf_counter())
     assert sorted(res.failed) == ["no_micro_grid-r000", "no_micro_grid-r001"]
