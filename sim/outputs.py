@@ -34,7 +34,7 @@ KIND_NAMES: dict[str, str] = {
     "run": "a run folder (`govsim run`)",
     "results": "a batch or sweep results folder",
     "report": "a report folder (`govsim report`)",
-    "other": "not written by govsim",
+    "other": "a folder govsim did not write",
 }
 # What the tool writes into each kind of folder (hidden staging names aside).
 RUN_FILES = frozenset({"daily.parquet", "issues.parquet", "summary.json", "scenario.toml",

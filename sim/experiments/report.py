@@ -538,16 +538,19 @@ def _check_readable(root: Path, runs: pd.DataFrame) -> None:
     """Refuse, naming the file, a damaged Parquet file the report would read."""
     import pyarrow.parquet as pq
 
-    paths = [root / "daily.parquet", root / "design.parquet"]
-    paths += [root / "runs" / str(r) / "issues.parquet" for r in _issue_sample(runs)["run_id"]]
-    for path in paths:
+    combined = "rerun the batch or sweep command to rebuild it"
+    paths = [(root / "daily.parquet", combined), (root / "design.parquet", combined)]
+    paths += [(root / "runs" / str(r) / "issues.parquet",
+               f"remove {root / 'runs' / str(r)} and rerun the batch or sweep command to "
+               "redo that run") for r in _issue_sample(runs)["run_id"]]
+    for path, remedy in paths:
         if not path.is_file():
             continue
         try:
             pq.read_metadata(path)
         except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: damaged or not a Parquet file ({exc}); rerun the "
-                             "batch or sweep command to rebuild it") from None
+            raise InputError(f"{path}: damaged or not a Parquet file ({exc}); "
+                             f"{remedy}") from None
 
 
 def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
