@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(args) or 0)
     except InputError as exc:
         # One line, whatever a library's text inside the message holds.
-        print("govsim: " + " ".join(str(exc).split("\n")), file=sys.stderr)
+        print("govsim: " + " ".join(str(exc).splitlines()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("govsim: interrupted", file=sys.stderr)

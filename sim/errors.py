@@ -25,8 +25,10 @@ def shown(value: Any, limit: int = 60) -> str:
         text = "nan" if value != value else ("inf" if value > 0 else "-inf")
     elif isinstance(value, int | float):
         text = repr(value)
-    elif isinstance(value, str):
-        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    elif isinstance(value, str):  # escaped as TOML would, so a message stays one line
+        text = '"' + "".join(
+            c if c.isprintable() and c not in '"\\' else
+            (f"\\{c}" if c in '"\\' else f"\\u{ord(c):04x}") for c in value) + '"'
     elif isinstance(value, dt.datetime | dt.date | dt.time):
         text = value.isoformat()
     elif isinstance(value, Mapping):
