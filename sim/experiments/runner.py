@@ -78,13 +78,15 @@ def run_experiment(
     force: bool = False,
     quiet: bool = False,
     expect: str | None = None,
+    report: bool = False,
 ) -> ExperimentResult:
     """Run every run of an experiment spec that is not already stored in ``out``.
 
     ``out`` defaults to ``results/<spec name>``; ``workers`` is the size of the local
     process pool (default: the machine's cores; 1 runs in this process); ``scheduler``
     is a Dask scheduler address (default: ``$GOVSIM_SCHEDULER``); ``force`` redoes
-    runs already stored (and allows ``out`` to hold another experiment's results).
+    runs already stored (and allows ``out`` to hold another experiment's results);
+    ``report`` checks the report's place too (the caller writes the report).
     Raises ``InputError`` (before anything is written) for a bad spec or an unsafe
     ``out`` (see :mod:`sim.outputs`); failed runs are recorded and listed in the result, not raised.
     """
@@ -96,6 +98,8 @@ def run_experiment(
     default = None if out is not None else default_place(exp.name, str(spec))
     store = ResultStore(resolve_output(out, "results", default=default, origin=str(spec),
                                        experiment=(exp.name, exp.kind), force=force))
+    if report:  # the report's place too, before hours of runs, not after
+        resolve_output(None, "report", default=store.root / "report", origin=str(spec))
     executor = make_executor(workers, scheduler)  # a bad address fails before writing
     try:
         with _lock(store.root):
