@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.issues import RESOLVED_LEVELS
+from sim.issues import BY, CH, RESOLVED_LEVELS
 
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
@@ -17,6 +17,8 @@ DAILY_COLUMNS: tuple[str, ...] = (
     "incidents", "escalations", "admin_hours", "case_hours", "patrol_hours",
     "overloaded_workers", "mean_trust", "trust_sd", "raised_total", "known_total",
     "resolved_total", "open_known", "open_unknown", "on_time_share", "grid_queue",
+    "governance_hours", "visit_hours", "passed_on", "platform_queue", "meetings_failed",
+    "enrolled_riders",
 )
 
 
@@ -28,6 +30,10 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "hazards", "hazards_caught", "incidents", "hazards_caught_share", "admin_hours",
     "case_hours", "patrol_hours", "admin_share", "worker_hours", "overload_share",
     "mean_trust", "trust_sd", "trust_change", "participation",
+    "governance_hours", "visit_hours", "self_governance_share", "casework_share",
+    "patrol_share", "passed_on", "mean_dispatch_days", "p90_dispatch_days",
+    "meetings_failed", "consultation_resolved", "enrolled_riders", "rider_points",
+    "volunteer_resolved", "social_org_resolved",
 )
 
 
@@ -51,6 +57,7 @@ class Recorder:
     def _reset(self) -> None:
         self.n_raised = self.known = self.n_resolved = self.on_time = self.late = 0
         self.incidents = self.escalations = 0
+        self.passed_on = self.meetings_failed = 0
 
     def raised(self, categories: np.ndarray) -> None:
         self.n_raised += len(categories)
@@ -71,7 +78,7 @@ class Recorder:
         self.on_time_total += self.on_time
         self.late_total += self.late
         workers = m._grid_worker_list
-        if m.grid_shift.works_on(day):
+        if m.works_on(day):
             self.worker_days += len(workers)
             self.overloaded_days += overloaded
         self.rows.append({
@@ -98,6 +105,12 @@ class Recorder:
             "on_time_share": self.on_time_total / self.resolved_total
             if self.resolved_total else float("nan"),
             "grid_queue": sum(len(t) for t in m.grid_teams),
+            "governance_hours": float(sum(w.governance_hours for w in workers)),
+            "visit_hours": float(sum(w.visit_hours for w in workers)),
+            "passed_on": self.passed_on,
+            "platform_queue": len(m.platform.intake) + sum(len(t) for t in m.platform.centres),
+            "meetings_failed": self.meetings_failed,
+            "enrolled_riders": sum(1 for r in m._rider_list if r.enrolled),
         })
         self._reset()
 
@@ -105,7 +118,7 @@ class Recorder:
         frame = pd.DataFrame(self.rows, columns=list(DAILY_COLUMNS))
         ints = [c for c in DAILY_COLUMNS if c not in {
             "admin_hours", "case_hours", "patrol_hours", "mean_trust", "trust_sd",
-            "on_time_share"}]
+            "on_time_share", "governance_hours", "visit_hours"}]
         return frame.astype({c: "int64" for c in ints})
 
     def summary(self) -> dict[str, float]:
@@ -129,7 +142,16 @@ class Recorder:
         admin = sum(r["admin_hours"] for r in daily)
         case = sum(r["case_hours"] for r in daily)
         patrol = sum(r["patrol_hours"] for r in daily)
-        hours = admin + case + patrol
+        governance = sum(r["governance_hours"] for r in daily)
+        visits = sum(r["visit_hours"] for r in daily)
+        hours = admin + case + patrol + governance + visits
+        known_at = log.known_at[:n][upto]
+        dispatched = log.dispatched_at[:n][upto]
+        channel = log.channel[:n][upto]
+        via_platform = np.isin(channel, (CH["hotline"], CH["app"], CH["rider"])) & ~np.isnan(
+            dispatched)
+        dispatch_days = dispatched[via_platform] - known_at[via_platform]
+        by = log.resolved_by[:n][upto]
         n_res = len(m.residents_list)
 
         def share(num: float, den: float) -> float:
@@ -167,6 +189,22 @@ class Recorder:
             "trust_sd": m.trust_sd,
             "trust_change": m.mean_trust - m.trust_start,
             "participation": share(sum(1 for r in m.residents_list if r.reports), n_res),
+            "governance_hours": governance,
+            "visit_hours": visits,
+            "self_governance_share": share(governance + visits + patrol, hours),
+            "casework_share": share(case, hours),
+            "patrol_share": share(patrol, hours),
+            "passed_on": float(sum(r["passed_on"] for r in daily)),
+            "mean_dispatch_days": float(dispatch_days.mean()) if dispatch_days.size
+            else float("nan"),
+            "p90_dispatch_days": float(np.quantile(dispatch_days, 0.9)) if dispatch_days.size
+            else float("nan"),
+            "meetings_failed": float(sum(r["meetings_failed"] for r in daily)),
+            "consultation_resolved": float((by[done] == BY["consultation"]).sum()),
+            "enrolled_riders": float(sum(1 for r in m._rider_list if r.enrolled)),
+            "rider_points": float(sum(r.points for r in m._rider_list)),
+            "volunteer_resolved": float((by[done] == BY["volunteer"]).sum()),
+            "social_org_resolved": float((by[done] == BY["social_organisation"]).sum()),
         })
         for k, name in enumerate(m.cats.names):
             sel = done & (cat == k)

@@ -162,16 +162,27 @@ class Channels(_Section):
 
 
 class Burden(_Section):
-    """A grid worker's day and its administrative burden (小马拉大车) [F10-F13]."""
+    """A grid worker's day and its administrative burden (小马拉大车) [F10-F13].
+
+    Tasks from above land on the community and its grid workers share them: each line
+    is stated in hours per worker-day *at the reference staffing* (18 per 10,000 [F30]),
+    so a community with more workers spreads the same tasks thinner. Meetings are per
+    worker (everyone attends); inspections (迎检迎查) come as visits on some days, when
+    they take hours from every worker.
+    """
 
     work_hours_per_day: float = cited(
         8.0, "assumption: statutory 8-hour day (PRC Labour Law art. 36)", gt=0, le=24
     )
     shift_start_hour: float = cited(8.5, "assumption", ge=0, lt=24)
     workdays_per_week: int = cited(5, "assumption: 40-hour week", ge=1, le=7)
+    reference_workers_per_10k: float = cited(
+        18.0, "F30: the staffing at which the burden lines below are stated", gt=0, le=200
+    )
     ledgers: int = cited(4, "P3: ledgers cut from 30+ a year to 4", ge=0, le=200)
     ledger_hours_each: float = cited(
-        0.10, "assumption: calibrated so 30 ledgers give ~70% admin time [P2]", ge=0, le=8
+        0.105, "assumption: calibrated so the 2012 burden gives ~70% admin time [P2]", ge=0,
+        le=8
     )
     certificate_items: int = cited(
         76, "assumption: 56 removed [F12] of about 76 items", ge=0, le=1000
@@ -181,10 +192,34 @@ class Burden(_Section):
         0.0118, "assumption: 76 items ~ 0.9 h per worker-day", ge=0, le=1
     )
     inspection_hours: float = cited(
-        1.2, "assumption: calibrated with P2 (70% admin before reform)", ge=0, le=24
+        0.8, "assumption: calibrated with P2 (70% admin before reform); mean per worker-day",
+        ge=0, le=24
     )
     inspection_cut: float = cited(0.0, "F12: inspections cut by 57%", ge=0, le=1)
+    inspection_visit_days: float = cited(
+        0.10, "assumption: share of workdays an inspection visit lands on a community "
+        "(the mean hours above come as whole blocks on those days)", gt=0, le=1
+    )
     meeting_hours: float = cited(0.5, "assumption", ge=0, le=24)
+    form_hours: float = cited(
+        0.4, "assumption: forms and reports demanded by departments (P3: 25 tasks, 42 "
+        "bodies removed)", ge=0, le=24
+    )
+    duty_list: bool = cited(
+        True, "F13: two ledgers, three lists define what communities must / may do"
+    )
+    outside_duty_share: float = cited(
+        0.5, "assumption: share of departments' forms outside the duty lists, refused when "
+        "the lists are in force [F13]", ge=0, le=1
+    )
+    visit_hours: float = cited(
+        1.6, "assumption: home visits (入户走访) per worker-day at the reference staffing; "
+        "P2: ~20% of time on self-governance in 2012", ge=0, le=24
+    )
+    visit_find_per_hour: float = cited(
+        0.03, "assumption: chance an hour of home visits finds a given hidden household "
+        "issue in the grid", ge=0, le=1
+    )
 
     @model_validator(mode="after")
     def _removed_le_items(self) -> Burden:
@@ -195,17 +230,30 @@ class Burden(_Section):
         return self
 
     def lines(self) -> dict[str, float]:
-        """Hours per worker-day taken by each burden line."""
+        """Mean hours per worker-day taken by each burden line, at the reference staffing."""
+        forms = self.form_hours * ((1.0 - self.outside_duty_share) if self.duty_list else 1.0)
         return {
             "ledgers": self.ledgers * self.ledger_hours_each,
             "certificates": (self.certificate_items - self.certificate_items_removed)
             * self.certificate_hours_per_item,
             "inspections": self.inspection_hours * (1.0 - self.inspection_cut),
             "meetings": self.meeting_hours,
+            "forms": forms,
         }
 
+    def shared_hours(self) -> float:
+        """Hours per worker-day, at the reference staffing, of the tasks a community's
+        workers share (ledgers, certificates, forms)."""
+        lines = self.lines()
+        return lines["ledgers"] + lines["certificates"] + lines["forms"]
+
+    def inspection_block(self) -> float:
+        """Hours an inspection visit takes from each worker on the day it comes."""
+        return self.inspection_hours / self.inspection_visit_days
+
     def admin_hours(self) -> float:
-        """Administrative hours per worker-day (capped by the working day)."""
+        """Mean administrative hours per worker-day at the reference staffing (capped by
+        the working day)."""
         return min(sum(self.lines().values()), self.work_hours_per_day)
 
 
@@ -269,6 +317,25 @@ class MobileGrid(_Section):
     rider_friendly_effect: float = cited(
         0.5, "assumption: getting in the gate raises what riders see", ge=0, le=10
     )
+    rider_friendly_cut: float = cited(
+        0.6, "assumption: F20 rider-friendly sites cut riders' own issues (gate, parking) by "
+        "this share", ge=0, le=1
+    )
+    unenrolled_report_factor: float = cited(
+        0.1, "assumption: riders not enrolled report what they see this often, relative "
+        "to mobile grid workers", ge=0, le=1
+    )
+    points_target: float = cited(
+        12.0, "assumption: pioneer-index points [F26] at which a rider's boost is full",
+        gt=0, le=10_000
+    )
+    dropout_per_year: float = cited(
+        0.6, "assumption: yearly rate at which enrolled riders leave the programme "
+        "(delivery work turns over fast)", ge=0, le=20
+    )
+    retention_effect: float = cited(
+        0.6, "assumption: full points cut that dropout by this share [F26]", ge=0, le=1
+    )
 
     @model_validator(mode="after")
     def _enrolled_le_riders(self) -> MobileGrid:
@@ -278,8 +345,18 @@ class MobileGrid(_Section):
 
 
 class Volunteers(_Section):
+    """Volunteers (志愿者) matched to residents' care needs by skill and hours [F23]."""
+
     rate: float = cited(0.03, "assumption; F23 four-level volunteer network", ge=0, le=1)
     hours_per_week: float = cited(2.0, "assumption", ge=0, le=80)
+    matched_share: float = cited(
+        0.05, "assumption: share of volunteers' hours given to matched one-to-one requests "
+        "(the rest goes to events, patrols and campaigns)", ge=0, le=1
+    )
+    skills: int = cited(
+        3, "assumption: kinds of care need (companionship, errands, home help); each "
+        "volunteer has one", ge=1, le=20
+    )
     trust_elasticity: float = cited(
         1.0, "assumption: hours scale with the volunteer's trust", ge=0, le=5
     )
@@ -287,9 +364,30 @@ class Volunteers(_Section):
 
 
 class SocialOrgs(_Section):
+    """Social organisations and social workers (社会组织, 社工) [F21, F22, F24, F27]."""
+
     hours_per_week_per_10k: float = cited(
-        40.0, "assumption; F22: a social-work station in every street, 1,630 projects",
-        ge=0, le=10_000,
+        40.0, "assumption; F22: a social-work station in every street", ge=0, le=10_000,
+    )
+    projects_per_10k: float = cited(
+        1.7, "F22: 1,630+ funded community projects / 9.547 M residents [F2]", ge=0, le=100
+    )
+    project_hours_per_week: float = cited(
+        6.0, "assumption: hours a funded project gives its category each week", ge=0, le=80
+    )
+    charity_fund_share: float = cited(
+        0.057, "F24: 71 community charity funds / 1,253 communities [P1]", ge=0, le=1
+    )
+    fund_projects: int = cited(
+        1, "assumption: projects a community charity fund pays for", ge=0, le=20
+    )
+    menu: Literal["residents", "assigned"] = cited(
+        "residents", "F19: residents order the menu (projects follow residents' demand); "
+        "'assigned': projects spread evenly over service categories"
+    )
+    five_society_linkage: bool = cited(
+        True, "F21: community, social organisations, social workers, volunteers and "
+        "charity resources work care and service issues as one team"
     )
 
 
@@ -300,16 +398,74 @@ class Utilities(_Section):
 
 
 class Platform(_Section):
+    """The "1 + 12 + N" one-network platform (一网统管): a city intake centre, district
+    command centres, departments [F32]."""
+
     dispatch_delay_days: float = cited(
-        0.5, "assumption; F32 one-network work-order flow (P5: 3.7 min intake only)", ge=0,
-        le=30,
+        0.25, "assumption: time for the receiving unit to sign for a dispatched order "
+        "(the queueing at the centres is modelled on its own)", ge=0, le=30,
+    )
+    intake_staff_per_100k: float = cited(
+        4.0, "assumption: 12345 call takers; ~1 request per resident a year [P5] at "
+        "3.7 min keeps them ~3/4 busy", ge=0, le=1000,
+    )
+    intake_minutes: float = cited(
+        3.7, "P5: ~3.7 min from call to work order (Beijing 12345, 2025)", ge=0, le=600
+    )
+    enquiries_per_request: float = cited(
+        1.41, "P5: 58.5% of calls are enquiries per 41.5% needing action", ge=0, le=100
+    )
+    dispatchers_per_100k: float = cited(
+        2.0, "assumption: district command-centre staff who triage and dispatch", ge=0,
+        le=1000,
+    )
+    triage_minutes: float = cited(
+        10.0, "assumption: triage and dispatch of a hotline order", ge=0, le=600
+    )
+    app_triage_minutes: float = cited(
+        4.0, "assumption: an app report carries photo and location [F33], less triage",
+        ge=0, le=600,
+    )
+    joint_share: float = cited(
+        0.2, "assumption: share of department-level orders needing more than one "
+        "department (cross-department work, F32)", ge=0, le=1,
+    )
+    joint_hours: float = cited(
+        2.0, "assumption: centre hours to coordinate a joint order", ge=0, le=100
     )
 
 
 class Consultation(_Section):
+    """Consultation (协商议事) on collective issues [F8, F9]."""
+
     every_days: int = cited(
         30, "assumption: monthly micro-consultation [F9]; F8 requires >= 2 a year", ge=1,
         le=365,
+    )
+    assembly_every_days: int = cited(
+        182, "F8: residents' representative assembly at least twice a year", ge=1, le=365
+    )
+    issues_per_meeting: int = cited(
+        10, "assumption: collective issues one micro-consultation can take", ge=1, le=100
+    )
+    prep_hours: float = cited(
+        4.0, "assumption: worker hours to prepare and hold a meeting", ge=0, le=100
+    )
+    prep_hours_per_issue: float = cited(
+        1.0, "assumption: extra worker hours per issue on the agenda", ge=0, le=100
+    )
+    turnout_per_trust: float = cited(
+        0.8, "assumption: turnout = this x the community's mean trust", ge=0, le=5
+    )
+    quorum: float = cited(
+        0.4, "assumption: turnout a meeting needs to decide", ge=0, le=1
+    )
+    agree_share: float = cited(
+        0.8, "assumption: chance a quorate meeting agrees on an issue; else re-tabled",
+        ge=0, le=1
+    )
+    representatives: int = cited(
+        30, "assumption: residents' representatives invited to a meeting", ge=1, le=1000
     )
 
 
@@ -334,6 +490,11 @@ class Category(_Section):
     service: Literal["none", "volunteer", "social_org"] = "none"
     utility: bool = False
     street_visible: bool = False  # riders passing by can see it [F25]
+    # Social organisations can take it (mediation, legal aid, care) [F21, F22, F27].
+    social_work: bool = False
+    # Who raises it: residents (rate per 1,000 residents) or riders (per 1,000 riders:
+    # their own problems of getting in the gate and parking [F20]).
+    raised_by: Literal["residents", "riders"] = "residents"
 
     @model_validator(mode="after")
     def _levels_sum(self) -> Category:
@@ -362,7 +523,8 @@ DEFAULT_CATEGORIES: dict[str, dict[str, Any]] = {
                      collective_share=0.2,
                      levels={"grid": 0.3, "community": 0.5, "street": 0.15, "department": 0.05},
                      handling={"dist": "lognormal", "mean_hours": 3.0, "cv": 1.0}),
-    "neighbour_dispute": _cat(rate_per_1000_per_year=40, hidden_share=0.2, deadline_days=7,
+    "neighbour_dispute": _cat(social_work=True, rate_per_1000_per_year=40, hidden_share=0.2,
+                              deadline_days=7,
                               levels={"grid": 0.7, "community": 0.25, "street": 0.05},
                               handling={"dist": "lognormal", "mean_hours": 3.0, "cv": 1.2}),
     "safety_hazard": _cat(street_visible=True,
@@ -376,10 +538,10 @@ DEFAULT_CATEGORIES: dict[str, dict[str, Any]] = {
                         collective_share=0.1,
                         levels={"grid": 0.5, "community": 0.3, "street": 0.1, "department": 0.1},
                         handling={"dist": "exponential", "mean_hours": 1.5, "cv": 1.0}),
-    "care": _cat(rate_per_1000_per_year=40, hidden_share=0.3, deadline_days=3,
+    "care": _cat(social_work=True, rate_per_1000_per_year=40, hidden_share=0.3, deadline_days=3,
                  service="volunteer", levels={"grid": 0.8, "community": 0.2},
                  handling={"dist": "deterministic", "mean_hours": 2.0, "cv": 0.0}),
-    "legal": _cat(rate_per_1000_per_year=15, hidden_share=0.1, deadline_days=10,
+    "legal": _cat(social_work=True, rate_per_1000_per_year=15, hidden_share=0.1, deadline_days=10,
                   service="social_org", levels={"grid": 0.6, "community": 0.4},
                   handling={"dist": "lognormal", "mean_hours": 1.5, "cv": 0.8}),
     "utility": _cat(street_visible=True,
@@ -395,9 +557,16 @@ DEFAULT_CATEGORIES: dict[str, dict[str, Any]] = {
     "suggestion": _cat(rate_per_1000_per_year=20, hidden_share=0.0, deadline_days=15,
                        collective_share=0.5, levels={"community": 0.7, "street": 0.3},
                        handling={"dist": "deterministic", "mean_hours": 1.0, "cv": 0.0}),
+    # Riders' own issues: getting in the gate, parking (F20 "bee-walker plan"); per
+    # 1,000 riders working the area, reported through the app.
+    "rider_access": _cat(raised_by="riders", rate_per_1000_per_year=2000, hidden_share=0.0,
+                         deadline_days=5,
+                         levels={"grid": 0.3, "community": 0.6, "street": 0.1},
+                         handling={"dist": "lognormal", "mean_hours": 1.5, "cv": 1.0}),
 }
 CATEGORIES_SOURCE = (
-    "assumption; total ~430 per 1,000 a year from P5 (Beijing 12345), themes from F15"
+    "assumption; total ~430 per 1,000 a year from P5 (Beijing 12345), themes from F15; "
+    "rider_access from F20 (assumption: 2 a rider a year)"
 )
 
 

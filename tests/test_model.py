@@ -61,14 +61,25 @@ def test_issue_records_are_consistent(year) -> None:
 
 
 def test_hours_add_up_to_the_working_day(year) -> None:
+    """Admin, consultations, casework, visits and patrols fill each workday exactly;
+    admin is the community's shared tasks plus meetings, and inspection visits come on
+    about the scenario's share of days."""
     model, daily, _ = year
     b = model.p.burden
     workers = len(model._grid_worker_list)
     weekday = daily["day"] % 7 < b.workdays_per_week
-    total = daily[["admin_hours", "case_hours", "patrol_hours"]].sum(axis=1)
+    acts = ["admin_hours", "governance_hours", "case_hours", "visit_hours", "patrol_hours"]
+    total = daily[acts].sum(axis=1)
     assert np.allclose(total[weekday], workers * b.work_hours_per_day)
     assert np.allclose(total[~weekday], 0.0)
-    assert np.allclose(daily.loc[weekday, "admin_hours"], workers * b.admin_hours())
+    (workday,) = model.workdays
+    plain = workday.shared_per_worker + b.meeting_hours
+    admin = daily.loc[weekday, "admin_hours"] / workers
+    assert admin.round(9).mode().iloc[0] == pytest.approx(plain)
+    expected = plain + b.lines()["inspections"]
+    se = b.inspection_block() * np.sqrt(b.inspection_visit_days
+                                        * (1 - b.inspection_visit_days) / len(admin))
+    assert abs(admin.mean() - expected) < 3 * se + 0.01
 
 
 def test_graph_and_agents_follow_the_layout(year) -> None:
