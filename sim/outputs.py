@@ -39,8 +39,6 @@ KIND_NAMES: dict[str, str] = {
 # What the tool writes into each kind of folder (hidden staging names aside).
 RUN_FILES = frozenset({"daily.parquet", "issues.parquet", "summary.json", "scenario.toml",
                        "manifest.json", "task.json"})
-RESULTS_FILES = frozenset({"manifest.json", "runs.parquet", "daily.parquet", "design.parquet",
-                           "runs", "report", ".lock", ".tmp"})
 REPORT_FILES = frozenset({"report.html", "report.md", "figures", "tables"})
 MAX_NAME = 200  # bytes; file systems allow 255 per name, staging adds a prefix and suffix
 
@@ -92,10 +90,10 @@ def kind_of(folder: Path) -> str:
     manifest = _manifest(folder / "manifest.json")
     if visible <= RUN_FILES and {"scenario", "seed", "days"} <= manifest.keys():
         return "run"
-    if visible <= RESULTS_FILES and (
-        (manifest.get("kind") in ("batch", "sweep") and "experiment" in manifest)
-        or (not manifest and visible <= {"runs", ".lock", ".tmp"})  # interrupted at start
-    ):
+    # A batch or sweep only adds to its folder (a user's notes beside the runs stay).
+    if manifest.get("kind") in ("batch", "sweep") and "experiment" in manifest:
+        return "results"
+    if not manifest and visible <= {"runs", ".lock", ".tmp"}:  # interrupted at start
         return "results"
     if visible <= REPORT_FILES and {"report.html", "report.md"} <= visible:
         return "report"

@@ -49,6 +49,7 @@ def test_results_folders_resume_their_own_experiment_only(tmp_path: Path) -> Non
     (root / "runs").mkdir(parents=True)
     assert kind_of(root) == "results"  # interrupted before its manifest: still ours
     (root / "manifest.json").write_text(json.dumps({"experiment": "a", "kind": "batch"}))
+    (root / "notes.md").write_text("a user's notes beside the runs")  # resuming adds only
     kw = {"default": None, "origin": "spec.toml"}
     assert resolve_output(root, "results", experiment=("a", "batch"), **kw) == root
     with pytest.raises(OutputError, match="--force"):
