@@ -20,41 +20,55 @@ if TYPE_CHECKING:
 
 
 class Resident(mesa.Agent):
-    """A resident (居民) living in a micro-grid.
+    """A resident (居民) living in a building of a micro-grid.
 
-    Reports an issue with a probability that falls with age and without digital access
-    and rises with trust [P9]; trust moves with how their issues are handled.
+    Reports an issue with a probability that falls with age, without digital access and
+    for floating residents, and rises with trust [P9]; trust moves with how their own
+    and their ties' issues are handled (word of mouth). The resident's traits and trust
+    are a row of the model's compact population arrays (``sim/residents.py``).
     """
 
-    def __init__(self, model: GovernanceModel, micro_grid: int, elderly: bool, digital: bool,
-                 party_member: bool, trust: float) -> None:
+    def __init__(self, model: GovernanceModel, index: int) -> None:
         super().__init__(model)
-        self.micro_grid = micro_grid
-        self.elderly = elderly
-        self.digital = digital
-        self.party_member = party_member
-        self.trust = trust
-        self.reports = 0
-        self.volunteer: Volunteer | None = None
+        self.index = index
+
+    @property
+    def micro_grid(self) -> int:
+        return int(self.model.population.micro_grid[self.index])
+
+    @property
+    def elderly(self) -> bool:
+        return bool(self.model.population.elderly[self.index])
+
+    @property
+    def digital(self) -> bool:
+        return bool(self.model.population.digital[self.index])
+
+    @property
+    def party_member(self) -> bool:
+        return bool(self.model.population.party_member[self.index])
+
+    @property
+    def floating(self) -> bool:
+        return bool(self.model.population.floating[self.index])
+
+    @property
+    def trust(self) -> float:
+        return float(self.model.population.trust[self.index])
 
     def choose_channel(self, u_report: float, u_channel: float) -> int:
         """The channel this resident reports an issue through, or -1 to keep quiet."""
         p = self.model.report_probability(self)
         if u_report >= p:
             return -1
-        self.reports += 1
+        self.model.reports[self.index] += 1
         weights = self.model.channel_weights(self)
         return int(np.searchsorted(weights, u_channel * weights[-1], side="right"))
 
     def hear_outcome(self, delta: float) -> None:
-        """Trust moves with an outcome: on time, late, or an incident."""
-        old = self.trust
-        new = min(1.0, max(0.0, old + delta))
-        if new != old:
-            self.trust = new
-            self.model.trust_changed(self, old, new)
-            if self.volunteer is not None:
-                self.volunteer.trust_changed(old, new)
+        """Trust moves with an outcome: on time, late, or an incident; so, damped, does
+        the trust of the resident's household and ties (applied at the day's end)."""
+        self.model.word_of_mouth.hear(self.index, delta)
 
 
 class GridWorker(mesa.Agent):
@@ -113,13 +127,13 @@ class Volunteer(mesa.Agent):
         self.resident = resident
         self.station = station
         self.skill = skill
-        resident.volunteer = self
         station.add_hours(skill, self.hours_per_day(resident.trust))
 
     def hours_per_day(self, trust: float) -> float:
-        """Matched hours offered a day; they rise and fall with the volunteer's trust."""
+        """Matched hours offered a day; they rise and fall with the volunteer's trust
+        (an absolute level: the stated hours hold at the reference trust)."""
         v = self.model.p.volunteers
-        ref = max(self.model.p.residents.trust_mean, 1e-6)
+        ref = self.model.p.residents.trust_reference
         return v.hours_per_week * v.matched_share / 7.0 * (trust / ref) ** v.trust_elasticity
 
     def trust_changed(self, old: float, new: float) -> None:

@@ -22,7 +22,7 @@ RL = {name: i for i, name in enumerate(RESOLVED_LEVELS)}
 LV = {name: i for i, name in enumerate(LEVELS)}
 RESOLVERS: tuple[str, ...] = (
     "micro_grid_worker", "grid_worker", "utility_staff", "volunteer", "social_organisation",
-    "community_committee", "consultation", "street_office", "department",
+    "community_committee", "consultation", "street_office", "department", "property_company",
 )
 BY = {name: i for i, name in enumerate(RESOLVERS)}
 
@@ -52,6 +52,7 @@ _COLUMNS: dict[str, tuple[np.dtype, object]] = {
     "need": (np.dtype(np.int8), 0),  # the care skill it needs (volunteer matching)
     "joint": (np.dtype(np.bool_), False),  # needs more than one department [F32]
     "next_hop": (np.dtype(np.int8), 0),  # where the platform sends it once dispatched
+    "u_route": (np.dtype(np.float32), 0.0),  # a uniform for routing choices (paired draws)
 }
 
 
@@ -143,6 +144,7 @@ class CategoryTable:
         self.street_visible = np.array([c.street_visible for c in cats.values()])
         self.social_work = np.array([c.social_work for c in cats.values()])
         self.by_riders = np.array([c.raised_by == "riders" for c in cats.values()])
+        self.property_managed = np.array([c.property_managed for c in cats.values()])
         self.level_cdf = np.array(
             [np.cumsum([c.levels.get(lv, 0.0) for lv in LEVELS]) for c in cats.values()]
         )

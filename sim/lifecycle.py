@@ -31,24 +31,33 @@ class IssueLifecycle:
 
     # Residents' reporting, by channel -------------------------------------------------
     def report_probability(self, r: Resident) -> float:
+        """Chance a resident reports an issue: trust as an absolute level (the base chance
+        holds at the reference trust), lower for the elderly, the offline and floating
+        residents, higher for Party members [P9, F5]."""
         rp = self.p.residents
-        p = rp.report_base * (1 + rp.trust_report_weight * (r.trust - rp.trust_mean))
-        if r.elderly:
+        pop, i = self.population, r.index
+        p = rp.report_base * (1 + rp.trust_report_weight * (pop.trust[i] - rp.trust_reference))
+        if pop.elderly[i]:
             p *= rp.elderly_report_factor
-        if not r.digital:
+        if not pop.digital[i]:
             p *= rp.no_digital_report_factor
-        if r.party_member:
+        if pop.party_member[i]:
             p *= rp.party_report_factor
+        if pop.floating[i]:
+            p *= rp.floating_report_factor
         return min(1.0, max(0.0, p))
 
     def channel_weights(self, r: Resident) -> np.ndarray:
-        """Cumulative channel weights available to a resident (grid, micro, hotline, app)."""
-        ch = self.p.channels
+        """Cumulative channel weights available to a resident (grid, micro, hotline, app);
+        distrust of the community pushes people to the 12345 hotline."""
+        ch, rp = self.p.channels, self.p.residents
+        pop, i = self.population, r.index
+        distrust = max(0.0, rp.trust_reference - float(pop.trust[i]))
         w = np.array([
             ch.grid_worker,
-            ch.micro_grid_worker if self.mg_covered[r.micro_grid] else 0.0,
-            ch.hotline,
-            ch.app if r.digital else 0.0,
+            ch.micro_grid_worker if self.mg_covered[pop.micro_grid[i]] else 0.0,
+            ch.hotline * (1.0 + rp.distrust_hotline * distrust),
+            ch.app if pop.digital[i] else 0.0,
         ])
         if w.sum() <= 0:
             w[2] = 1.0
@@ -92,8 +101,12 @@ class IssueLifecycle:
         if not math.isnan(log.resolved_at[issue]):
             return
         cat = int(log.category[issue])
+        comm = int(log.community[issue])
+        prop = self.property_teams[comm] if self.cats.property_managed[cat] else None
         if self.cats.utility[cat] and self.p.utilities.in_grid:
-            team = self.utility_teams[self.district_of_comm[log.community[issue]]]
+            team = self.utility_teams[self.district_of_comm[comm]]
+        elif prop is not None and log.u_route[issue] < self.p.neighbourhoods.property_cut:
+            team = prop  # the property company takes it [F28]
         else:
             team = self.service_team(issue, cat, now)
             if team is None:
@@ -220,8 +233,7 @@ class IssueLifecycle:
         rp = self.p.residents
         who = int(log.resident[issue])
         if who >= 0:  # riders' own issues have no resident behind them
-            self.residents_list[who].hear_outcome(
-                rp.trust_gain_on_time if on_time else -rp.trust_loss_late)
+            self.word_of_mouth.hear(who, rp.trust_gain_on_time if on_time else -rp.trust_loss_late)
 
     # -------------------------------------------------- finding hidden issues
     def _detect(self, now: float, patrol_by_grid: np.ndarray,
@@ -281,8 +293,7 @@ class IssueLifecycle:
             log.became_incident[issue] = True
             self.recorder.incidents += 1
             if log.resident[issue] >= 0:
-                self.residents_list[int(log.resident[issue])].hear_outcome(
-                    -rp.trust_loss_incident)
+                self.word_of_mouth.hear(int(log.resident[issue]), -rp.trust_loss_incident)
             if math.isnan(log.known_at[issue]):
                 self.make_known(issue, CH["incident"], now)
                 self.to_grid(issue, now)

@@ -37,6 +37,7 @@ from sim.issues import BY, RL, CategoryTable, IssueLog
 from sim.lifecycle import IssueLifecycle
 from sim.outcomes import Recorder
 from sim.places import Places, build_graph, lay_out
+from sim.residents import GROUPS, WordOfMouth, build_population
 from sim.scenario import Scenario
 from sim.work import Desk, ShiftGroup, Team, Transit
 from sim.workday import CommunityWorkday
@@ -68,15 +69,13 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.rng_work, self.rng_services = self.rng.spawn(2)
         self.cats = CategoryTable(scenario)
         self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024)
-        self.places: Places = lay_out(scenario.layout)
+        self.places: Places = lay_out(scenario.layout, scenario.neighbourhoods, self.rng_layout)
         self.transit = Transit(self, trace=trace)
         self.recorder = Recorder(self)
         self.day = 0  # days completed
         self._hazard_clock: list[tuple[float, int]] = []  # (incident_at, issue)
         self._hidden = np.empty(0, dtype=np.int64)  # unknown, unresolved issues
         self._new_hidden: list[int] = []
-        self.community_of_resident = np.repeat(
-            self.places.micro_grid_community, self.places.micro_grid_residents)
         self._make_residents()
         self._make_workers()
         self._make_services()
@@ -94,28 +93,23 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
 
     # ----------------------------------------------------------------------- set-up
     def _make_residents(self) -> None:
-        pl, rp, rng = self.places, self.p.residents, self.rng_layout
-        n = pl.n_residents
-        mg = np.repeat(np.arange(pl.n_micro_grids), pl.micro_grid_residents)
-        elderly = rng.random(n) < rp.elderly_share
-        digital = rng.random(n) < np.where(elderly, rp.digital_access_elderly, rp.digital_access)
-        party = rng.random(n) < rp.party_member_share
-        if rp.trust_sd > 0:  # beta with the given mean and sd (clipped to a valid shape)
-            m, v = rp.trust_mean, min(rp.trust_sd**2, rp.trust_mean * (1 - rp.trust_mean) * 0.99)
-            k = m * (1 - m) / v - 1 if v > 0 else 0
-            trust = rng.beta(m * k, (1 - m) * k, n) if 0 < m < 1 and k > 0 else np.full(n, m)
-        else:
-            trust = np.full(n, rp.trust_mean)
+        pl, rng = self.places, self.rng_layout
+        pop = build_population(pl, self.p, rng)
+        self.population = pop
+        self.community_of_resident = pop.community
+        n = pop.n
         self.residents_list: list[Resident] = list(Resident.create_agents(
-            self, n, micro_grid=mg.tolist(), elderly=elderly.tolist(), digital=digital.tolist(),
-            party_member=party.tolist(), trust=trust.tolist()))
+            self, n, index=list(range(n))))
         self.residents = self.agents_by_type[Resident]
+        self.reports = np.zeros(n, dtype=np.int32)
+        self.word_of_mouth = WordOfMouth(pop, self.p.ties.household_weight,
+                                         self.p.ties.tie_weight)
+        trust = pop.trust
         self.trust_sum = float(trust.sum())
         self.trust_sq = float((trust**2).sum())
         self.trust_start = self.trust_sum / max(n, 1)
-        comm = self.community_of_resident
-        self.trust_by_comm = np.bincount(comm, trust, pl.n_communities)
-        self.residents_by_comm = np.bincount(comm, minlength=pl.n_communities)
+        self.trust_by_comm = np.bincount(pop.community, trust, pl.n_communities)
+        self.residents_by_comm = np.bincount(pop.community, minlength=pl.n_communities)
         vp = self.p.volunteers
         # Drawn for every resident whatever the rate, so other draws stay paired.
         self._volunteer_draw = rng.random(n) < vp.rate
@@ -221,6 +215,21 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             Utility(self, self.utility_teams[d],
                     max(1, round(ut.staff_per_community * comm_per_district[d])))
             for d in range(pl.n_districts)]
+        # Property companies ("red property" [F28]) where a community has one: they take
+        # a share of repair and property issues, every day of the week.
+        hoods = p.neighbourhoods
+        self.property_teams: list[Team | None] = []
+        property_desks = []
+        for c in range(pl.n_communities):
+            if not pl.community_property[c]:
+                self.property_teams.append(None)
+                continue
+            team = Team("property", RL["community"], BY["property_company"], c, self.on_done)
+            for _ in range(max(1, round(hoods.property_staff_per_10k * res_comm[c] / 10_000))):
+                property_desks.append(Desk(self, team, self.issues))
+            team.daily_hours = len(team.desks) * hours
+            self.property_teams.append(team)
+        self.property_shift = ShiftGroup(self, property_desks, start, start + hours, 7)
         for team in (*self.community_teams, *self.street_teams, *self.department_teams):
             team.daily_hours = len(team.desks) * hours * b.workdays_per_week / 7
             office_desks.extend(team.desks)
@@ -246,9 +255,11 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.stations = [VolunteerStation(self, c, self.volunteer_teams[c])
                          for c in range(pl.n_communities)]
         comm_of_res = self.community_of_resident
+        self.volunteer_of: dict[int, Volunteer] = {}
         for i in np.flatnonzero(self._volunteer_draw).tolist():
-            Volunteer(self, self.residents_list[i], self.stations[comm_of_res[i]],
-                      int(self._skill_draw[i]))
+            self.volunteer_of[i] = Volunteer(self, self.residents_list[i],
+                                             self.stations[comm_of_res[i]],
+                                             int(self._skill_draw[i]))
         v_start = vp.start_hour
         self.volunteer_shift = ShiftGroup(
             self, [d for st in self.stations for d in st.desks], v_start,
@@ -344,18 +355,23 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                 self._riders_at.setdefault(m, []).append(rider)
         self.rider_friendly = rng.random(pl.n_communities) < mp.rider_friendly_share  # [F20]
         # Where riders work: each rider's day spread over the micro-grids of the route.
-        self.rider_presence = np.zeros(pl.n_micro_grids)
-        for rider in self._rider_list:
-            np.add.at(self.rider_presence, rider.route, 1.0 / len(rider.route))
+        lengths = np.array([len(r.route) for r in self._rider_list], dtype=np.int64)
+        self._route_owner = np.repeat(np.arange(len(lengths)), lengths)
+        self._route_flat = np.array([m for r in self._rider_list for m in r.route],
+                                    dtype=np.int64)
+        self.rider_presence = np.bincount(
+            self._route_flat, 1.0 / lengths[self._route_owner] if len(lengths) else None,
+            pl.n_micro_grids)
         self._update_rider_rate()
 
     def _update_rider_rate(self) -> None:
         """Chance per day that passing riders report a given hidden, street-visible issue,
         by micro-grid: passes weighted by each rider's readiness to report [F25, F26]."""
         pl, mp = self.places, self.p.mobile_grid
-        passes = np.zeros(pl.n_micro_grids)
-        for rider in self._rider_list:
-            np.add.at(passes, rider.route, rider.reporting_weight())
+        weight = np.fromiter((r.reporting_weight() for r in self._rider_list), float,
+                             len(self._rider_list))
+        passes = np.bincount(self._route_flat, weight[self._route_owner], pl.n_micro_grids)
+        self.enrolled_riders = sum(1 for r in self._rider_list if r.enrolled)
         boost = 1 + mp.rider_friendly_effect * self.rider_friendly[pl.micro_grid_community]
         self.rider_rate = passes * mp.detect_per_pass * boost
 
@@ -404,6 +420,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             for workday in self.workdays:
                 workday.skip_day()
         self.office_shift.schedule(day)
+        self.property_shift.schedule(day)
         self.utility_shift.schedule(day)
         self.platform_shift.schedule(day)
         for group in self.social_shifts:
@@ -445,8 +462,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         for station in self.stations:
             for desk in station.desks:
                 desk.take_hours(now)
-        for desk in self.project_shift.desks:
+        for desk in (*self.project_shift.desks, *self.property_shift.desks):
             desk.take_hours(now)
+        self._spread_word()
         self.recorder.close_day(day, overloaded)
         self.datacollector.collect(self)
         # Patrol finds and incidents happen at the boundary, so they count in the new day.
@@ -479,11 +497,12 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         delay = t + rng.exponential(1.0, n) * self.p.residents.report_delay_days
         need = (rng.random(n) * self.p.volunteers.skills).astype(np.int8)
         joint = rng.random(n) < self.p.platform.joint_share
+        u_route = rng.random(n).astype(np.float32)
         ids = self.issues.append(
             category=cat, micro_grid=mg, grid=pl.micro_grid_grid[mg],
             community=pl.micro_grid_community[mg], resident=resident, raised_at=t,
             level_needed=level, work_hours=work, collective=collective, incident_at=incident_at,
-            need=need, joint=joint)
+            need=need, joint=joint, u_route=u_route)
         self.recorder.raised(cat)
         residents = self.residents_list
         rider_report = self.report_by_app
@@ -501,10 +520,22 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                 self.transit.send(float(delay[i]), self._report(channel), issue)
 
     # ------------------------------------------------------------- trust
-    def trust_changed(self, resident: Resident, old: float, new: float) -> None:
-        self.trust_sum += new - old
-        self.trust_sq += new * new - old * old
-        self.trust_by_comm[self.places.micro_grid_community[resident.micro_grid]] += new - old
+    def _spread_word(self) -> None:
+        """Apply the day's outcomes to residents' and their ties' trust [issue 9]."""
+        changed, old, new = self.word_of_mouth.apply()
+        if not len(changed):
+            return
+        diff = new - old
+        self.trust_sum += float(diff.sum())
+        self.trust_sq += float((new * new - old * old).sum())
+        self.trust_by_comm += np.bincount(self.population.community[changed], diff,
+                                          self.places.n_communities)
+        volunteers = self.volunteer_of
+        if volunteers:
+            for i, a, b in zip(changed.tolist(), old.tolist(), new.tolist(), strict=True):
+                v = volunteers.get(i)
+                if v is not None:
+                    v.trust_changed(a, b)
 
     def community_trust(self, community: int) -> float:
         """Mean trust of a community's residents."""
@@ -532,6 +563,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                  *self.department_teams, *self.utility_teams, *self.social_teams,
                  *(t for so in self.social_orgs for t in so.project_teams.values()),
                  *(t for teams in self.volunteer_teams for t in teams),
+                 *(t for t in self.property_teams if t is not None),
                  self.platform.intake, *self.platform.centres]
         for team in teams:
             out["queued"].extend(team.queued())
@@ -552,6 +584,18 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
     def issues_frame(self) -> pd.DataFrame:
         """Issues raised before now (see docs/outputs.md)."""
         frame = self.issues.frame(self.cats.names)
+        # Who raised it (-1: a rider's own issue), their groups and neighbourhood type.
+        pop, pl = self.population, self.places
+        who = self.issues.resident[: self.issues.n]
+        mine = who >= 0
+        safe = np.where(mine, who, 0)
+        frame["resident"] = who
+        for group in GROUPS:
+            col = pd.array(pop.group(group)[safe], dtype="boolean")
+            col[~mine] = pd.NA
+            frame[group] = col
+        frame["neighbourhood"] = pd.Categorical.from_codes(
+            pl.community_type[frame["community"].to_numpy()], categories=list(pl.type_names))
         return frame[frame["raised_at"] < self.time].reset_index(drop=True)
 
     def summary(self) -> dict[str, float]:
@@ -569,10 +613,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         return np.bincount(getattr(log, column)[:n][is_open], minlength=size)
 
     def trust_by_micro_grid(self) -> np.ndarray:
-        trust = np.fromiter((r.trust for r in self.residents_list), float,
-                            len(self.residents_list))
-        mg = np.repeat(np.arange(self.places.n_micro_grids), self.places.micro_grid_residents)
-        return np.bincount(mg, trust, self.places.n_micro_grids) / np.maximum(
+        pop = self.population
+        return np.bincount(pop.micro_grid, pop.trust, self.places.n_micro_grids) / np.maximum(
             self.places.micro_grid_residents, 1)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from sim.scenario import Layout
+from sim.scenario import Layout, Neighbourhoods
 
 
 def node(kind: str, index: int | None = None) -> str:
@@ -39,6 +39,15 @@ class Places:
     micro_grid_community: np.ndarray
     micro_grid_residents: np.ndarray  # residents living in each micro-grid
     micro_grid_first_resident: np.ndarray  # residents are numbered micro-grid by micro-grid
+    # Neighbourhood type of each community (index into type_names) and whether it has a
+    # property-management company ("red property" [F28]).
+    community_type: np.ndarray
+    community_property: np.ndarray
+    type_names: tuple[str, ...]
+    # Buildings (楼栋): residents are numbered building by building within micro-grids.
+    building_micro_grid: np.ndarray
+    building_first_resident: np.ndarray
+    building_residents: np.ndarray
 
     @property
     def n_districts(self) -> int:
@@ -81,31 +90,77 @@ class Places:
         return np.bincount(self.street_district, by_street, self.n_districts)
 
 
-def lay_out(layout: Layout) -> Places:
-    """Index arrays for a layout: every community alike, residents spread evenly."""
+def lay_out(layout: Layout, hoods: Neighbourhoods | None = None,
+            rng: np.random.Generator | None = None) -> Places:
+    """Index arrays for a layout.
+
+    With typed neighbourhoods each community draws a type from the shares [F3] and a
+    size (the type's size factor times a lognormal spread, mean one; a one-community
+    layout is the average community); grids and micro-grids follow its size, so a
+    micro-grid holds about the same number of residents everywhere. Residents are spread
+    evenly over a community's micro-grids, micro-grids over its grids, and within a
+    micro-grid over buildings of about ``residents_per_building``.
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
     n_streets = layout.districts * layout.streets_per_district
     n_comm = n_streets * layout.communities_per_street
-    gpc, mpc = layout.grids_per_community, layout.micro_grids_per_community
+    rpc = layout.residents_per_community
     street_district = np.arange(n_streets) // layout.streets_per_district
     community_street = np.arange(n_comm) // layout.communities_per_street
-    grid_community = np.arange(n_comm * gpc) // gpc
-    local = np.arange(mpc)
-    # Micro-grids of a community are split evenly over its grids, in order.
-    local_grid = local * gpc // mpc
+    if hoods is None or hoods.mix == "uniform":
+        type_names: tuple[str, ...] = ("uniform",)
+        kind = np.zeros(n_comm, dtype=np.int64)
+        size = np.full(n_comm, float(rpc))
+        has_property = np.zeros(n_comm, dtype=bool)
+        per_building = hoods.residents_per_building if hoods is not None else 80
+    else:
+        type_names = tuple(hoods.types)
+        types = list(hoods.types.values())
+        shares = np.array([t.share for t in types])
+        kind = np.minimum(np.searchsorted(np.cumsum(shares), rng.random(n_comm) * shares.sum(),
+                                          side="right"), len(types) - 1)
+        factor = np.array([t.size_factor for t in types])
+        sigma2 = np.log1p(hoods.size_cv**2)
+        spread = rng.lognormal(-sigma2 / 2, np.sqrt(sigma2), n_comm)
+        size = rpc * factor[kind] / (shares @ factor) * spread if n_comm > 1 else np.full(
+            1, float(rpc))
+        has_property = rng.random(n_comm) < np.array(
+            [t.property_management for t in types])[kind]
+        per_building = hoods.residents_per_building
+    comm_res = np.maximum(np.rint(size).astype(np.int64), layout.micro_grids_per_community)
+    scale = comm_res / rpc
+    gpc = np.maximum(1, np.rint(layout.grids_per_community * scale).astype(np.int64))
+    mpc = np.maximum(gpc, np.rint(layout.micro_grids_per_community * scale).astype(np.int64))
+    mpc = np.minimum(mpc, comm_res)
+    grid_community = np.repeat(np.arange(n_comm), gpc)
+    grid_first = np.concatenate(([0], np.cumsum(gpc)[:-1]))
     mg_comm = np.repeat(np.arange(n_comm), mpc)
-    mg_grid = mg_comm * gpc + np.tile(local_grid, n_comm)
-    base, extra = divmod(layout.residents_per_community, mpc)
-    per_mg_local = np.full(mpc, base) + (local < extra)
-    mg_res = np.tile(per_mg_local, n_comm)
+    local = np.arange(mg_comm.size) - np.repeat(np.cumsum(mpc) - mpc, mpc)
+    # Micro-grids of a community are split evenly over its grids, in order.
+    mg_grid = grid_first[mg_comm] + local * gpc[mg_comm] // mpc[mg_comm]
+    base, extra = np.divmod(comm_res, mpc)
+    mg_res = base[mg_comm] + (local < extra[mg_comm])
     first = np.concatenate(([0], np.cumsum(mg_res)[:-1]))
+    nb = np.maximum(1, -(-mg_res // per_building))  # ceil
+    b_mg = np.repeat(np.arange(mg_res.size), nb)
+    b_local = np.arange(b_mg.size) - np.repeat(np.cumsum(nb) - nb, nb)
+    b_base, b_extra = np.divmod(mg_res, nb)
+    b_res = b_base[b_mg] + (b_local < b_extra[b_mg])
+    b_first = np.concatenate(([0], np.cumsum(b_res)[:-1]))
     return Places(
         street_district=street_district,
         community_street=community_street,
         grid_community=grid_community,
-        micro_grid_grid=mg_grid,
+        micro_grid_grid=mg_grid.astype(np.int64),
         micro_grid_community=mg_comm,
         micro_grid_residents=mg_res.astype(np.int64),
         micro_grid_first_resident=first.astype(np.int64),
+        community_type=kind.astype(np.int64),
+        community_property=has_property,
+        type_names=type_names,
+        building_micro_grid=b_mg,
+        building_first_resident=b_first.astype(np.int64),
+        building_residents=b_res.astype(np.int64),
     )
 
 

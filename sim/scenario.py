@@ -134,12 +134,143 @@ class Residents(_Section):
     trust_report_weight: float = cited(
         1.0, "assumption: report probability rises with trust", ge=0, le=5
     )
+    trust_reference: float = cited(
+        0.60, "assumption: the trust level at which report_base and volunteers' stated hours "
+        "apply (trust acts as an absolute level)", gt=0, le=1
+    )
+    distrust_hotline: float = cited(
+        2.0, "assumption: each point of trust below the reference raises the weight of the "
+        "12345 hotline by this factor (distrust bypasses the community)", ge=0, le=20
+    )
+    floating_report_factor: float = cited(
+        0.75, "P9: newer and poorer residents under-report (assumption on size)", ge=0, le=2
+    )
     report_delay_days: float = cited(
         0.25, "assumption: mean time from noticing to reporting", ge=0, le=30
     )
     trust_gain_on_time: float = cited(0.03, "assumption", ge=0, le=1)
     trust_loss_late: float = cited(0.05, "assumption", ge=0, le=1)
     trust_loss_incident: float = cited(0.15, "assumption", ge=0, le=1)
+
+
+class NeighbourhoodType(_Section):
+    """A kind of community: its share of communities, size and residents [F2, F3, P9]."""
+
+    share: float = Field(ge=0, le=1)
+    size_factor: float = Field(1.0, gt=0, le=10)
+    elderly_share: float = Field(ge=0, le=1)
+    digital_access: float = Field(ge=0, le=1)
+    digital_access_elderly: float = Field(ge=0, le=1)
+    party_member_share: float = Field(ge=0, le=1)
+    floating_share: float = Field(ge=0, le=1)
+    # Share of such communities with a property-management company ("red property" [F28]).
+    property_management: float = Field(ge=0, le=1)
+    # Multipliers of the categories' arrival rates, by category name.
+    issue_rates: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rates_positive(self) -> NeighbourhoodType:
+        for name, factor in self.issue_rates.items():
+            if not 0 <= factor <= 100:
+                raise ValueError(f"issue_rates.{name} must be between 0 and 100")
+        return self
+
+
+def _nt(**kw: Any) -> dict[str, Any]:
+    return kw
+
+
+# Community types (assumption on every figure unless cited): shares with 12.8% rural
+# villages [F3]; old estates older and less online, urban villages young and floating
+# ([F2]: 12.2 M actual vs 9.547 M registered), commodity estates with property companies.
+DEFAULT_NEIGHBOURHOOD_TYPES: dict[str, dict[str, Any]] = {
+    "old_estate": _nt(share=0.30, size_factor=1.0, elderly_share=0.30, digital_access=0.85,
+                      digital_access_elderly=0.35, party_member_share=0.09,
+                      floating_share=0.12, property_management=0.3,
+                      issue_rates={"repair": 1.5, "safety_hazard": 1.3, "care": 1.4}),
+    "commodity_estate": _nt(share=0.40, size_factor=1.2, elderly_share=0.14,
+                            digital_access=0.96, digital_access_elderly=0.70,
+                            party_member_share=0.07, floating_share=0.15,
+                            property_management=1.0,
+                            issue_rates={"repair": 0.7, "property": 1.4, "care": 0.7}),
+    "resettlement_estate": _nt(share=0.10, size_factor=1.1, elderly_share=0.22,
+                               digital_access=0.85, digital_access_elderly=0.40,
+                               party_member_share=0.06, floating_share=0.10,
+                               property_management=0.8,
+                               issue_rates={"neighbour_dispute": 1.4, "property": 1.2}),
+    "urban_village": _nt(share=0.072, size_factor=0.9, elderly_share=0.10,
+                         digital_access=0.80, digital_access_elderly=0.35,
+                         party_member_share=0.03, floating_share=0.60,
+                         property_management=0.0,
+                         issue_rates={"environment": 1.6, "safety_hazard": 1.6,
+                                      "public_order": 1.8, "repair": 1.2}),
+    "rural_village": _nt(share=0.128, size_factor=0.5, elderly_share=0.28,
+                         digital_access=0.75, digital_access_elderly=0.30,
+                         party_member_share=0.06, floating_share=0.08,
+                         property_management=0.0,
+                         issue_rates={"environment": 1.2, "care": 1.3, "repair": 0.8}),
+}
+NEIGHBOURHOOD_TYPES_SOURCE = (
+    "F3: 12.8% rural; F2: floating population; P9: unequal reporting; every other figure "
+    "an assumption"
+)
+
+
+class Neighbourhoods(_Section):
+    """Community types (老旧小区, 商品房小区, 安置房, 城中村, 村) and their sizes."""
+
+    mix: Literal["typed", "uniform"] = cited(
+        "typed", "F3, P9: communities differ (typed: each community's type drawn from the "
+        "shares below; uniform: every community alike, with the [residents] traits and no "
+        "spread of sizes)"
+    )
+    size_cv: float = cited(
+        0.35, "assumption: spread of community sizes (lognormal), beyond the type's factor",
+        ge=0, le=3
+    )
+    residents_per_building: int = cited(
+        80, "assumption: a residential building (楼栋) of ~30 households", ge=1, le=5000
+    )
+    household_size: float = cited(
+        2.62, "public: China's 2020 census, 2.62 people per household", ge=1, le=10
+    )
+    property_cut: float = cited(
+        0.5, "assumption: share of repair and property issues a property company takes "
+        "where there is one [F28]", ge=0, le=1
+    )
+    property_staff_per_10k: float = cited(
+        5.0, "assumption: property-company staff who take residents' repair and property "
+        "issues", ge=0, le=1000
+    )
+    types: dict[str, NeighbourhoodType] = Field(
+        default_factory=lambda: {k: NeighbourhoodType(**v)
+                                 for k, v in DEFAULT_NEIGHBOURHOOD_TYPES.items()},
+        json_schema_extra={"source": NEIGHBOURHOOD_TYPES_SOURCE},
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> Neighbourhoods:
+        if not self.types:
+            raise ValueError("types must not be empty")
+        total = sum(t.share for t in self.types.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"types shares must sum to 1 (they sum to {total:.4g})")
+        return self
+
+
+class Ties(_Section):
+    """Residents' ties, for word of mouth: households, neighbours, a few longer ties."""
+
+    building: int = cited(4, "assumption: neighbours known in the same building", ge=0, le=50)
+    micro_grid: int = cited(2, "assumption: acquaintances in the micro-grid", ge=0, le=50)
+    community: int = cited(1, "assumption: longer ties across the community", ge=0, le=50)
+    household_weight: float = cited(
+        0.5, "assumption: share of an outcome's trust change passed to household members",
+        ge=0, le=1
+    )
+    tie_weight: float = cited(
+        0.15, "assumption: share passed to each other tie (word of mouth, damped)", ge=0, le=1
+    )
 
 
 class Channels(_Section):
@@ -492,6 +623,8 @@ class Category(_Section):
     street_visible: bool = False  # riders passing by can see it [F25]
     # Social organisations can take it (mediation, legal aid, care) [F21, F22, F27].
     social_work: bool = False
+    # A property-management company takes part of it where there is one [F28].
+    property_managed: bool = False
     # Who raises it: residents (rate per 1,000 residents) or riders (per 1,000 riders:
     # their own problems of getting in the gate and parking [F20]).
     raised_by: Literal["residents", "riders"] = "residents"
@@ -516,10 +649,12 @@ def _cat(**kw: Any) -> dict[str, Any]:
 # Beijing 12345's ~1 request per resident a year of which 41.5% need action [P5]; the
 # split by category, hidden shares, deadlines and handling times are assumptions.
 DEFAULT_CATEGORIES: dict[str, dict[str, Any]] = {
-    "repair": _cat(rate_per_1000_per_year=90, hidden_share=0.1, deadline_days=3,
+    "repair": _cat(property_managed=True, rate_per_1000_per_year=90, hidden_share=0.1,
+                   deadline_days=3,
                    levels={"grid": 0.7, "community": 0.2, "street": 0.05, "department": 0.05},
                    handling={"dist": "lognormal", "mean_hours": 2.0, "cv": 1.0}),
-    "property": _cat(rate_per_1000_per_year=60, hidden_share=0.05, deadline_days=5,
+    "property": _cat(property_managed=True, rate_per_1000_per_year=60, hidden_share=0.05,
+                     deadline_days=5,
                      collective_share=0.2,
                      levels={"grid": 0.3, "community": 0.5, "street": 0.15, "department": 0.05},
                      handling={"dist": "lognormal", "mean_hours": 3.0, "cv": 1.0}),
@@ -578,6 +713,8 @@ class Scenario(_Section):
     run: RunParams = Field(default_factory=RunParams)
     layout: Layout = Field(default_factory=Layout)
     residents: Residents = Field(default_factory=Residents)
+    neighbourhoods: Neighbourhoods = Field(default_factory=Neighbourhoods)
+    ties: Ties = Field(default_factory=Ties)
     channels: Channels = Field(default_factory=Channels)
     burden: Burden = Field(default_factory=Burden)
     staffing: Staffing = Field(default_factory=Staffing)
@@ -599,6 +736,12 @@ class Scenario(_Section):
     def _some_category(self) -> Scenario:
         if not self.categories:
             raise ValueError("categories must not be empty")
+        for name, kind in self.neighbourhoods.types.items():
+            unknown = set(kind.issue_rates) - set(self.categories)
+            if unknown:
+                raise ValueError(
+                    f"neighbourhoods.types.{name}.issue_rates: unknown category "
+                    f"{sorted(unknown)[0]!r}; allowed: {', '.join(self.categories)}")
         return self
 
     @field_validator("name")
@@ -752,6 +895,11 @@ def _validate(data: dict[str, Any], origin: str, sources: dict[str, str]) -> Sce
     if not isinstance(cats, dict):
         raise ScenarioError(f"{origin}: categories: must be a table of category tables")
     data = {**data, "categories": _deep_merge(DEFAULT_CATEGORIES, cats)}
+    hood = data.get("neighbourhoods", {})
+    if isinstance(hood, dict) and isinstance(hood.get("types", {}), dict):
+        types = hood.get("types", {})
+        data["neighbourhoods"] = {**hood, "types": _deep_merge(DEFAULT_NEIGHBOURHOOD_TYPES,
+                                                                types)}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -813,9 +961,9 @@ def _field_for(key: str) -> Any:
             return None
         field = model.model_fields[part]
         ann = field.annotation
-        if part == "categories":
-            model = Category
-            i += 2  # skip the category name
+        if part == "categories" or (part == "types" and model is Neighbourhoods):
+            model = Category if part == "categories" else NeighbourhoodType
+            i += 2  # skip the category's or type's name
             continue
         model = ann if _is_section(ann) else None
         i += 1
@@ -828,6 +976,8 @@ def _allowed_keys(parent: str) -> list[str]:
     field = _field_for(parent)
     if parent.startswith("categories.") and parent.count(".") == 1:
         return list(Category.model_fields)
+    if parent.startswith("neighbourhoods.types.") and parent.count(".") == 2:
+        return list(NeighbourhoodType.model_fields)
     if field is None:
         return []
     ann = field.annotation
@@ -840,6 +990,8 @@ def _allowed_keys(parent: str) -> list[str]:
 def _default_source(key: str) -> str:
     if key.startswith("categories."):
         return CATEGORIES_SOURCE
+    if key.startswith("neighbourhoods.types."):
+        return NEIGHBOURHOOD_TYPES_SOURCE
     field = _field_for(key)
     extra = getattr(field, "json_schema_extra", None) if field is not None else None
     if isinstance(extra, dict) and "source" in extra:
@@ -868,6 +1020,12 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any, origin: str) -> None
     is_level = len(parts) == 4 and parts[0] == "categories" and parts[2] == "levels"
     if is_level and parts[3] not in LEVELS:
         raise ScenarioError(f"{origin}: {key}: unknown level; allowed: {', '.join(LEVELS)}")
+    is_rate = len(parts) == 5 and parts[:2] == ["neighbourhoods", "types"] \
+        and parts[3] == "issue_rates"
+    if is_rate and parts[4] not in data.get("categories", DEFAULT_CATEGORIES):
+        raise ScenarioError(f"{origin}: {key}: unknown category; allowed: "
+                            f"{', '.join(data.get('categories', DEFAULT_CATEGORIES))}")
+    is_level = is_level or is_rate
     field = _field_for(key)
     if field is None and not is_level:
         allowed = _allowed_keys(".".join(parts[:-1]))

@@ -179,9 +179,16 @@ def test_a_seed_sequence_gives_the_same_run_each_time_it_is_passed() -> None:
 
 def test_summary_keys_are_documented_and_listed(year) -> None:
     model, _, _ = year
-    from sim.outcomes import summary_keys
+    from sim.outcomes import EQUITY_METRICS, neighbourhood_names, summary_keys
 
-    assert list(model.summary()) == summary_keys(model.cats.names)
+    assert list(model.summary()) == summary_keys(model.cats.names,
+                                                 neighbourhood_names(model.p))
     documented = (Path(__file__).resolve().parent.parent / "docs" / "outputs.md").read_text()
-    for key in summary_keys([]):
+    for key in summary_keys([], []):
+        if key.startswith("equity_") or "_gap_" in key:
+            continue  # documented as patterns, below
         assert f"`{key}`" in documented or key.startswith("resolved_at_"), key
+    for metric in EQUITY_METRICS:  # documented as patterns
+        assert f"`equity_{metric}_<type or group>`" in documented, metric
+        assert f"`{metric}_gap_types`" in documented and f"`{metric}_gap_<group>`" in (
+            documented), metric
