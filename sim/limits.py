@@ -23,10 +23,11 @@ MAX_RUNS = 1_000_000
 MAX_EXTENDS = 32  # files in one ``extends`` chain
 
 # Peak memory of one run, measured here (Mesa 3.5.1, Python 3.12, November 2026) with
-# `govsim run` of the baseline for a year: 7,620 residents 200 MB, 91,440 (street scale)
-# 264 MB, 365,760 (street, 30,000 per community) 438 MB; 30 days of the latter 431 MB.
-# So about 190 MB of code and libraries, ~620 bytes per resident (a Mesa agent each) and
-# ~60 bytes per resident-year of issue records; rounded up (the estimate is ~12% high).
+# `govsim run` of the baseline for a year: 7,620 residents 201 MB, 91,440 (street scale)
+# 266 MB, 365,760 (street, 30,000 per community) 452 MB; 30 days of an earlier model at
+# that size 431 MB. So about 190 MB of code and libraries, ~620 bytes per resident (a
+# Mesa agent each, households, ties) and ~60 bytes per resident-year of issue records;
+# rounded up (the estimate is ~9% high at 365,760 residents).
 BASE_BYTES = 200e6
 BYTES_PER_RESIDENT = 700.0
 BYTES_PER_RESIDENT_YEAR = 100.0
