@@ -194,10 +194,7 @@ def closure_histograms(root: Path, runs: pd.DataFrame, by: str
     """
     import pyarrow.parquet as pq
 
-    ok = runs[runs["status"] == "ok"]
-    if len(ok) > ISSUE_SAMPLE_LIMIT:
-        idx = np.linspace(0, len(ok) - 1, ISSUE_SAMPLE_LIMIT).round().astype(int)
-        ok = ok.iloc[np.unique(idx)]
+    ok = _issue_sample(runs)
     hists: dict[Any, np.ndarray] = {}
     counts: dict[Any, tuple[int, int]] = {}
     read = 0
@@ -219,6 +216,15 @@ def closure_histograms(root: Path, runs: pd.DataFrame, by: str
         counts[group] = (r + int(d.size), n + len(raised))
         read += 1
     return hists, counts, read
+
+
+def _issue_sample(runs: pd.DataFrame) -> pd.DataFrame:
+    """The successful runs whose issues tables the report reads (evenly spaced)."""
+    ok = runs[runs["status"] == "ok"]
+    if len(ok) > ISSUE_SAMPLE_LIMIT:
+        idx = np.linspace(0, len(ok) - 1, ISSUE_SAMPLE_LIMIT).round().astype(int)
+        ok = ok.iloc[np.unique(idx)]
+    return ok
 
 
 def hist_quantile(hist: np.ndarray, q: float) -> float:
@@ -499,13 +505,24 @@ def make_report(root: str | Path, out: str | Path | None = None, quiet: bool = T
     Returns the path of ``report.html``. The folder is written in a staging folder and
     moved into place, so a half-written report is never left behind.
     """
+    from sim.outputs import resolve_output
+
     root = Path(root)
     manifest, runs = an.load_results(root)
-    target = Path(out) if out is not None else root / "report"
+    # An existing report is replaced; anything else there is refused and left alone.
+    target = resolve_output(out, "report", default=None if out is not None else root / "report",
+                            origin=str(root))
+    _check_readable(root, runs)
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
     try:
-        _build(root, manifest, runs, staging, quiet)
+        import pyarrow as pa
+
+        try:
+            _build(root, manifest, runs, staging, quiet)
+        except pa.ArrowException as exc:  # damaged inside, past the footer checked above
+            raise InputError(f"{root}: a results file cannot be read ({exc}); rerun the "
+                             "batch or sweep command to rebuild the folder") from None
         if target.exists():
             old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
             os.rename(target, old)
@@ -515,6 +532,25 @@ def make_report(root: str | Path, out: str | Path | None = None, quiet: bool = T
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target / "report.html"
+
+
+def _check_readable(root: Path, runs: pd.DataFrame) -> None:
+    """Refuse, naming the file, a damaged Parquet file the report would read."""
+    import pyarrow.parquet as pq
+
+    combined = "rerun the batch or sweep command to rebuild it"
+    paths = [(root / "daily.parquet", combined), (root / "design.parquet", combined)]
+    paths += [(root / "runs" / str(r) / "issues.parquet",
+               f"remove {root / 'runs' / str(r)} and rerun the batch or sweep command to "
+               "redo that run") for r in _issue_sample(runs)["run_id"]]
+    for path, remedy in paths:
+        if not path.is_file():
+            continue
+        try:
+            pq.read_metadata(path)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: damaged or not a Parquet file ({exc}); "
+                             f"{remedy}") from None
 
 
 def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,

@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path, PurePath
 
 from sim.errors import InputError
+from sim.limits import MAX_EXTENDS
 
 ENV_DIR = "GOVSIM_SCENARIOS_DIR"
 ENV_SCENARIO = "GOVSIM_VIZ_SCENARIO"  # the scenario `govsim viz` was given
@@ -90,6 +91,8 @@ def resolve_scenario(ref: str | os.PathLike[str], root: Path | None = None, *,
 def _check_extends(path: Path, real_root: Path, shown: str, seen: tuple[Path, ...]) -> None:
     """Follow ``extends`` and refuse a parent outside the folder (the loader reports loops)."""
     if path in seen:
+        return
+    if len(seen) > MAX_EXTENDS:  # the loader gives the one-line error for a deep chain
         return
     try:
         parent = tomllib.loads(path.read_text(encoding="utf-8")).get("extends")
