@@ -31,6 +31,22 @@ SHARE_KEYS: frozenset[str] = frozenset({
 DECIMAL_KEYS: frozenset[str] = frozenset({
     "median_days_to_resolve", "p90_days_to_resolve", "mean_trust",
 })
+DAY_KEYS: frozenset[str] = frozenset({"median_days_to_resolve", "p90_days_to_resolve"})
+# Which way is better for residents (a difference is coloured by it); absent: neither.
+BETTER: dict[str, str] = {
+    "resolved": "up", "open_at_end": "down", "on_time_share": "up",
+    "median_days_to_resolve": "down", "p90_days_to_resolve": "down",
+    "resolved_at_grid_share": "up", "escalation_share": "down",
+    "hazards_caught_share": "up", "incidents": "down", "admin_share": "down",
+    "mean_trust": "up",
+}
+
+
+def verdict(key: str, difference: float | None) -> str:
+    """ "good", "bad" or "same" for a difference (changed minus baseline)."""
+    if difference is None or key not in BETTER or abs(difference) < 1e-12:
+        return "same"
+    return "good" if (difference > 0) == (BETTER[key] == "up") else "bad"
 
 
 def _model_class() -> Any:
@@ -140,12 +156,15 @@ def format_value(key: str, value: Any) -> str:
     return f"{int(v):,}"
 
 
-def format_difference(key: str, value: float | None, pp: str) -> str:
-    """A difference with its sign (``pp`` is the percentage-point unit in the language)."""
+def format_difference(key: str, value: float | None, pp: str, days: str | None = None) -> str:
+    """A difference with its sign (``pp`` is the percentage-point unit in the language;
+    ``days`` a template like ``"{v} days"`` for the day-valued outcomes)."""
     if value is None:
         return "–"
     if key in SHARE_KEYS:
         return f"{round(100 * value, 1) + 0.0:+.1f} {pp}"  # + 0.0: no "-0.0"
+    if key in DAY_KEYS and days:
+        return days.format(v=f"{round(value, 2) + 0.0:+.2f}")
     if key in DECIMAL_KEYS or not float(value).is_integer():
         return f"{round(value, 2) + 0.0:+.2f}"
     return f"{int(value):+,}"
