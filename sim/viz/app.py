@@ -99,8 +99,7 @@ CSS = """
   text-overflow: ellipsis; }
 .govsim-card-value { font-size: 1.6em; font-weight: 600; line-height: 1.2; }
 .govsim-card-change { font-size: 1.0em; font-weight: 600; }
-.govsim-card-interval { font-size: 0.78em; color: #555; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.govsim-card-interval { font-size: 0.78em; color: #555; line-height: 1.25; }
 .govsim-present .govsim-card-value { font-size: 2.1em; }
 .govsim-present .govsim-card-change { font-size: 1.05em; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
@@ -110,7 +109,7 @@ CSS = """
 .govsim-present-day { font-size: 1.9em; font-weight: 700; white-space: nowrap; }
 .govsim-present-pictures { display: flex; gap: 8px; align-items: flex-start; }
 .govsim-present-pictures > div { flex: 1 1 0; min-width: 0; }
-.govsim-present-pictures img { max-width: 100%; max-height: 340px; object-fit: contain; }
+.govsim-present-pictures img { max-width: 100%; max-height: 320px; object-fit: contain; }
 .govsim-export-row { display: flex; flex-wrap: wrap; gap: 4px; }
 .govsim-main { max-width: 100%; overflow-x: hidden; }
 .govsim-outcomes td[data-verdict=good] { color: #1b7f3a; font-weight: 600; }

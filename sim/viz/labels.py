@@ -203,11 +203,11 @@ LABELS: dict[str, dict[str, str]] = {
     "present_chart": {"zh": "图表", "en": "Chart"},
     "cards": {"zh": "主要数字", "en": "Headline numbers"},
     "card_vs_baseline": {"zh": "与基准相比", "en": "vs baseline"},
-    "card_interval": {"zh": "{n} 个种子的中间 80%：{interval}", "en":
+    "card_interval": {"zh": "{n} 个种子的 80% 区间：{interval}", "en":
                       "middle 80% of {n} seeds: {interval}"},
-    "card_change_interval": {"zh": "差值，{n} 个种子的中间 80%：{interval}（{agree}/{n} 方向一致）",
-                             "en": "change, middle 80% of {n} seeds: {interval} "
-                                   "({agree}/{n} agree)"},
+    "card_change_interval": {"zh": "{n} 个种子的差值 80% 区间：{interval}；{agree}/{n} 方向一致",
+                             "en": "change over {n} seeds (middle 80%): {interval}; "
+                                   "{agree}/{n} agree"},
     "card_one_seed": {"zh": "仅一个随机种子", "en": "one seed only"},
     "card_no_compare": {"zh": "打开“对比”可看与基准的差值", "en":
                         "switch on Compare to see the change"},
