@@ -51,7 +51,7 @@ from sim.viz.export import caption, captioned_png, file_stem, runs_csv
 from sim.viz.graph_view import draw_graph
 from sim.viz.labels import LANG_NAMES, LANGS, pick_language, scenario_title, t
 from sim.viz.levers import LEVER_BY_KEY, LEVERS, changed_levers, lever_values
-from sim.viz.live import LiveCharts, LiveGraph
+from sim.viz.live import IMAGE_FORMAT, LiveCharts, LiveGraph
 from sim.viz.picker import ENV_SCENARIO, ScenarioRefused, list_scenarios, resolve_scenario
 from sim.viz.replicates import EXTRA_SEEDS, Replicates
 from sim.viz.save import save_scenario
@@ -741,11 +741,12 @@ def Views(view: View) -> None:
                          style={"flex": wide, "min-width": "0"}):
             ColourToggle(lang)
             with solara.Tooltip(t("graph_tip", lang)):
-                solara.Image(graph_png, width="100%", classes=["govsim-graph"])
+                solara.Image(graph_png, width="100%", format=IMAGE_FORMAT,
+                             classes=["govsim-graph"])
         with solara.Column(style={"flex": "1 1 360px"}):
             Outcomes(lang, workshop)
     with solara.Card(t("tab_charts", lang), margin=0):
-        solara.Image(charts_png, width="100%", classes=["govsim-charts"])
+        solara.Image(charts_png, width="100%", format=IMAGE_FORMAT, classes=["govsim-charts"])
 
 
 @solara.component
@@ -789,9 +790,9 @@ def PresentView(view: View) -> None:
         StoryAndCards(view)
         with solara.Div(classes=["govsim-present-pictures"]):
             with solara.Div():
-                solara.Image(graph_png, classes=["govsim-graph"])
+                solara.Image(graph_png, format=IMAGE_FORMAT, classes=["govsim-graph"])
             with solara.Div():
-                solara.Image(charts_png, classes=["govsim-charts"])
+                solara.Image(charts_png, format=IMAGE_FORMAT, classes=["govsim-charts"])
 
 
 def play_loop(workshop: Workshop) -> None:

@@ -79,6 +79,9 @@ class Workshop:
         else:
             runs.append(Run("run", changed, cls(changed, rng=seed)))
         self.runs: tuple[Run, ...] = tuple(runs)
+        # Several views ask for the same day's tables; build them once per day.
+        self._frames: tuple[int, list[tuple[Run, pd.DataFrame]]] | None = None
+        self._summaries: tuple[int, list[tuple[Run, dict[str, Any]]]] | None = None
         self.days = max(int(r.scenario.run.days) for r in self.runs)
 
     @property
@@ -106,12 +109,19 @@ class Workshop:
         return done
 
     def frames(self) -> list[tuple[Run, pd.DataFrame]]:
+        """Each run's daily frame (shared between callers on the same day: do not modify)."""
         with self.lock:
-            return [(run, run.model.daily_frame()) for run in self.runs]
+            if self._frames is None or self._frames[0] != self.day:
+                self._frames = (self.day, [(run, run.model.daily_frame())
+                                           for run in self.runs])
+            return list(self._frames[1])
 
     def summaries(self) -> list[tuple[Run, dict[str, Any]]]:
         with self.lock:
-            return [(run, dict(run.model.summary())) for run in self.runs]
+            if self._summaries is None or self._summaries[0] != self.day:
+                self._summaries = (self.day, [(run, dict(run.model.summary()))
+                                              for run in self.runs])
+            return [(run, dict(s)) for run, s in self._summaries[1]]
 
     def outcome_rows(self, keys: Sequence[str] = OUTCOME_KEYS) -> list[dict[str, Any]]:
         """Per outcome: its value in each run (by role) and, comparing, the difference."""

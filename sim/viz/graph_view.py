@@ -249,8 +249,20 @@ def place_values(model: Any, layout: Layout) -> PlaceValues:
     return PlaceValues(open_grid, open_micro, trust_grid, trust_micro)
 
 
+_PARENTS: weakref.WeakKeyDictionary[nx.Graph, np.ndarray | None] = weakref.WeakKeyDictionary()
+
+
 def _micro_grid_parent(model: Any, n: int) -> np.ndarray | None:
+    """Each micro-grid's grid (cached per graph: places do not move)."""
     graph = model.graph
+    if graph in _PARENTS:
+        cached = _PARENTS[graph]
+        return cached if cached is None or len(cached) == n else None
+    _PARENTS[graph] = out = _micro_grid_parent_of(graph, n)
+    return out
+
+
+def _micro_grid_parent_of(graph: nx.Graph, n: int) -> np.ndarray | None:
     parent = np.full(n, -1, dtype=int)
     for u, v, data in graph.edges(data=True):
         if data.get("kind") != "contains":

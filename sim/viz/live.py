@@ -5,7 +5,7 @@ laptop, most of it text (ticks, titles, legends) that does not change from one d
 the next. A :class:`LiveCharts` / :class:`LiveGraph` keeps its figure, draws it once
 without the lines, bands, places and titles ("animated" artists), keeps that picture,
 and for each new day restores it and draws only those artists on top (blitting, on the
-Agg canvas), then encodes a PNG at low compression. The figure is rebuilt only when
+Agg canvas), then encodes it as a JPEG of high quality. The figure is rebuilt only when
 what it shows changes: language, runs, colour scale, a band or previous run appearing,
 or an axis limit being outgrown (limits grow in steps, see :mod:`sim.viz.charts`).
 """
@@ -42,13 +42,18 @@ from sim.viz.graph_view import (
 )
 
 
-def canvas_png(canvas: FigureCanvasAgg) -> bytes:
-    """The canvas as PNG, fast (compression level 1: a few ms, a little larger)."""
+def canvas_image(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as a JPEG for the screen: quality 92 without chroma subsampling keeps
+    lines and text clean, and encodes in ~3 ms where a PNG takes ~20 ms (downloads
+    stay PNG, see :mod:`sim.viz.export`)."""
     w, h = canvas.get_width_height()
     image = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, format="PNG", compress_level=1)
+    image.convert("RGB").save(buf, format="JPEG", quality=92, subsampling=0)
     return buf.getvalue()
+
+
+IMAGE_FORMAT = "jpeg"  # what canvas_image returns (for solara.Image)
 
 
 class _Blit:
@@ -65,7 +70,7 @@ class _Blit:
         self.canvas.restore_region(self.background)
         for artist in artists:
             self.fig.draw_artist(artist)
-        return canvas_png(self.canvas)
+        return canvas_image(self.canvas)
 
 
 class LiveCharts:
@@ -163,4 +168,4 @@ class LiveGraph:
         return self.blit.png(artists)
 
 
-__all__ = ["HOUR_KEYS", "LiveCharts", "LiveGraph", "canvas_png"]
+__all__ = ["HOUR_KEYS", "IMAGE_FORMAT", "LiveCharts", "LiveGraph", "canvas_image"]
