@@ -845,6 +845,9 @@ def Page() -> None:
         dependencies=[current, tuple(sorted(edits.items())), base, is_comparing,
                       seed_value, generation.value])
     workshop = built.workshop
+    # A run replaced (lever, scenario, seed, restart): its seeds not yet started are
+    # dropped, so the background process works for the run on screen.
+    solara.use_effect(lambda: built.replicates.cancel if built.replicates else None, [built])
     view = View(lang, names, current, base, edits, is_comparing, is_presenting, built, start)
 
     def loop() -> None:
