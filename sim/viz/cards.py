@@ -3,7 +3,7 @@
 Each card is an outcome of ``model.summary()``, which way is better, and its unit. The
 page shows the run's value at today's day; comparing, the change against the baseline
 (changed minus baseline) with an arrow and a good/bad colour; with the background seeds
-(:mod:`sim.viz.replicates`), the middle 80% of the seeds' values and, comparing, of the
+(:mod:`sim.viz.replicates`), the range of the seeds' values and, comparing, of the
 paired differences, and how many seeds agree on the direction.
 """
 
@@ -43,7 +43,7 @@ class CardStat:
     value: float
     baseline: float | None  # comparing only
     change: float | None  # changed minus baseline
-    low: float | None  # middle 80% of the seeds' values (None: one seed only)
+    low: float | None  # range of the seeds' values (None: one seed only)
     high: float | None
     change_low: float | None  # ... of the paired differences
     change_high: float | None

@@ -3,7 +3,7 @@
 One matplotlib figure with a panel per chart (or one chart, in presentation mode), drawn
 from the runs' daily frames (``model.daily_frame()``). Comparing, the baseline is dashed
 and the changed run solid, in the same colours, so the gap between the lines is the
-difference; the background seeds give a band (the middle 80%) around the changed run,
+difference; the background seeds give a band (their range) around the changed run,
 and the previous run, after a lever moved, stays as a faint line. Axis limits grow in
 steps (:func:`x_extent`, :func:`y_limits`) so that the page can redraw only the lines
 between steps (:mod:`sim.viz.live`).
@@ -22,6 +22,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim.viz.labels import t
+from sim.viz.replicates import BAND
 
 RUN_STYLE: dict[str, dict[str, Any]] = {
     "run": {"linestyle": "-", "alpha": 1.0},
@@ -73,7 +74,7 @@ BandSpec = tuple[np.ndarray, np.ndarray, np.ndarray]  # days, low, high
 
 def series_bands(frames: Sequence[pd.DataFrame], day: int,
                  workers: int | None = None) -> dict[str, BandSpec]:
-    """The middle 80% of the seeds' series per panel (single-line panels) over the first
+    """The band of the seeds' series per panel (single-line panels) over the first
     ``day`` days (the rows a run has after ``day`` steps)."""
     per_key: dict[str, list[pd.Series]] = {}
     for frame in frames:
@@ -89,8 +90,8 @@ def series_bands(frames: Sequence[pd.DataFrame], day: int,
         if not ok.any():
             continue
         with np.errstate(all="ignore"):
-            lo = np.nanpercentile(values[ok], 10, axis=1)
-            hi = np.nanpercentile(values[ok], 90, axis=1)
+            lo = np.nanpercentile(values[ok], BAND[0], axis=1)
+            hi = np.nanpercentile(values[ok], BAND[1], axis=1)
         out[key] = (table.index.to_numpy()[ok], lo, hi)
     return out
 
@@ -172,7 +173,7 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
     """Charts for one run or a baseline and a changed run (role, daily frame, workers).
 
     ``panels``: which charts (all, in a 2x3 grid with a legend panel; one: a single
-    chart). ``bands``: the seeds' middle 80% around the changed (or only) run.
+    chart). ``bands``: the seeds' range around the changed (or only) run.
     ``ghost``: the previous run (label, frame, workers), drawn as a faint line.
     ``animated``: lines and bands are left out of a plain draw (the page blits them).
     The artists are kept in ``fig.govsim_lines`` / ``fig.govsim_bands`` by (role, key).

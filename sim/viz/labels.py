@@ -203,10 +203,10 @@ LABELS: dict[str, dict[str, str]] = {
     "present_chart": {"zh": "图表", "en": "Chart"},
     "cards": {"zh": "主要数字", "en": "Headline numbers"},
     "card_vs_baseline": {"zh": "与基准相比", "en": "vs baseline"},
-    "card_interval": {"zh": "{n} 个种子的 80% 区间：{interval}", "en":
-                      "middle 80% of {n} seeds: {interval}"},
-    "card_change_interval": {"zh": "{n} 个种子的差值 80% 区间：{interval}；{agree}/{n} 方向一致",
-                             "en": "change over {n} seeds (middle 80%): {interval}; "
+    "card_interval": {"zh": "{n} 个种子的范围：{interval}", "en":
+                      "range over {n} seeds: {interval}"},
+    "card_change_interval": {"zh": "{n} 个种子的差值范围：{interval}；{agree}/{n} 方向一致",
+                             "en": "change, range over {n} seeds: {interval}; "
                                    "{agree}/{n} agree"},
     "card_one_seed": {"zh": "仅一个随机种子", "en": "one seed only"},
     "card_no_compare": {"zh": "打开“对比”可看与基准的差值", "en":
@@ -221,14 +221,14 @@ LABELS: dict[str, dict[str, str]] = {
                       "{k} more seeds running in the background: {done} done"},
     "seeds_idle": {"zh": "点击“播放”时，后台会再运行 {k} 个随机种子，给出区间", "en":
                    "Press Play and {k} more seeds run in the background to give intervals"},
-    "band_label": {"zh": "{n} 个种子的中间 80%", "en": "middle 80% of {n} seeds"},
+    "band_label": {"zh": "{n} 个种子的范围", "en": "range over {n} seeds"},
     "story": {"zh": "解读", "en": "What it says"},
     "story_day0": {"zh": "第 0 天：点击“前进一天”或“播放”开始。", "en":
                    "Day 0: press Step or Play to start."},
     "story_single": {"zh": "第 {day} 天：{label1} {value1}，{label2} {value2}。", "en":
                      "Day {day}: {label1} {value1}, {label2} {value2}."},
-    "story_single_sure": {"zh": "{n} 个随机种子中，{label}的中间 80% 在 {interval} 之间。",
-                          "en": "Over {n} seeds, the middle 80% of {label} lies in "
+    "story_single_sure": {"zh": "{n} 个随机种子中，{label}在 {interval} 之间。",
+                          "en": "Over {n} seeds, {label} lies in "
                                 "{interval}."},
     "story_compare_hint": {"zh": "打开“对比”，看看改变一个杠杆会带来什么。", "en":
                            "Switch on Compare to see what moving a lever does."},
@@ -238,8 +238,8 @@ LABELS: dict[str, dict[str, str]] = {
                      "By day {day}, the change {phrase} ({base} → {value})."},
     "story_no_difference": {"zh": "到第 {day} 天，主要数字还没有差别。", "en":
                             "By day {day}, the headline numbers show no difference yet."},
-    "story_sure": {"zh": "{n} 个随机种子中有 {agree} 个方向一致；差值的中间 80% 在 {interval}。",
-                   "en": "{agree} of {n} seeds agree on the direction; the middle 80% of "
+    "story_sure": {"zh": "{n} 个随机种子中有 {agree} 个方向一致；差值在 {interval} 之间。",
+                   "en": "{agree} of {n} seeds agree on the direction; "
                          "the differences lies in {interval}."},
     "story_seeds_same": {"zh": "{n} 个随机种子的结果相同。", "en": "All {n} seeds agree."},
     "story_one_seed": {"zh": "目前只有一个随机种子：点击“播放”，后台再运行 {k} 个种子，"

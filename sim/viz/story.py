@@ -2,7 +2,7 @@
 
 The first sentence says what changed (the levers moved, or the scenario against its
 baseline) and its biggest effect on the headline cards by today's day; the second says
-how sure we are: how many of the seeds agree on the direction and the middle 80% of the
+how sure we are: how many of the seeds agree on the direction and the range of the
 paired differences, or that only one seed has run so far. In 中文 and English.
 """
 
