@@ -63,6 +63,7 @@ SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 30)
 FRAME_SECONDS = 0.5  # while playing: first guess of a frame's time (steps in between)
 MAX_FRAME_SECONDS = 4.0
 IDLE_SECONDS = 0.15  # pause after each frame so the browser's clicks get through
+SEED_POLL_SECONDS = 1.0  # paused: how often to look for newly finished seeds
 GRAPH_DPI = 80
 PRESENT_CHART_SIZE = (7.0, 4.3)  # inches; at 80 dpi 560x344 px
 
@@ -857,6 +858,23 @@ def Page() -> None:
             play_loop(workshop)
 
     solara.lab.use_task(loop, dependencies=[playing.value, workshop], prefer_threaded=True)
+
+    def watch_seeds() -> None:
+        """Paused, the seeds still finish: show each as it lands (playing, every frame
+        redraws anyway)."""
+        reps = built.replicates
+        if reps is None or not reps.started:
+            return
+        seen = len(reps.done())
+        while not playing.value and not reps.cancelled and not reps.finished:
+            time.sleep(SEED_POLL_SECONDS)
+            if len(reps.done()) != seen:
+                seen = len(reps.done())
+                force_update()
+        if not playing.value and not reps.cancelled and len(reps.done()) != seen:
+            force_update()
+
+    solara.lab.use_task(watch_seeds, dependencies=[playing.value, built], prefer_threaded=True)
 
     def on_key(pressed: str) -> None:
         name = pressed.partition(":")[0]

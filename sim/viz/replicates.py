@@ -100,6 +100,7 @@ class Replicates:
         self.n = n
         self._futures: list[Future[Replicate]] = []
         self.error: str | None = None
+        self.cancelled = False
 
     @property
     def started(self) -> bool:
@@ -113,8 +114,14 @@ class Replicates:
                          for i, s in enumerate(extra_seeds(self.seed, self.n))]
 
     def cancel(self) -> None:
+        self.cancelled = True
         for f in self._futures:
             f.cancel()
+
+    @property
+    def finished(self) -> bool:
+        """Every seed has finished (or was cancelled)."""
+        return self.started and all(f.done() for f in self._futures)
 
     def done(self) -> list[Replicate]:
         """The replicates finished so far, in seed order."""
