@@ -22,7 +22,13 @@ from PIL import Image
 from sim.model import GovernanceModel
 from sim.scenario import ScenarioError, load_scenario
 from sim.viz.address import make_query, parse_address
-from sim.viz.cards import CARD_KEYS, CARDS, card_stats, format_card_change
+from sim.viz.cards import (
+    CARD_KEYS,
+    CARDS,
+    SHOWN_RESOLUTION,
+    card_stats,
+    format_card_change,
+)
 from sim.viz.charts import draw_charts, series_bands, x_extent
 from sim.viz.compare import Workshop, verdict
 from sim.viz.export import caption, captioned_png, file_stem, runs_csv
@@ -149,7 +155,9 @@ def test_cards_colour_the_change_by_which_way_is_better() -> None:
     assert [s.card.key for s in stats] == list(CARD_KEYS)
     for s in stats:
         assert s.change == pytest.approx(s.value - s.baseline)
-        expected = verdict(s.card.key, s.change)
+        up_is_good = s.card.better == "up"
+        expected = "same" if abs(s.change) < SHOWN_RESOLUTION[s.card.unit] else \
+            "good" if (s.change > 0) == up_is_good else "bad"
         assert s.verdict == expected
         assert s.colour == {"good": "#1b7f3a", "bad": "#c62828", "same": "#616161"}[expected]
         assert s.arrow == ("▬" if expected == "same" else "▲" if s.change > 0 else "▼")
@@ -159,6 +167,12 @@ def test_cards_colour_the_change_by_which_way_is_better() -> None:
     assert format_card_change(CARDS[2], 1.25, "en") == "+1.2 days"
     assert format_card_change(CARDS[2], -1.25, "zh") == "-1.2 天"
     assert format_card_change(CARDS[0], 0.031, "en") == "+3.1 pp"
+    # what reads as "+0.0" is no change, in the cards and in the table
+    tiny = card_stats({"baseline": {"on_time_share": 0.5}, "changed": {"on_time_share": 0.5003}},
+                      5, cards=CARDS[:1])[0]
+    assert (tiny.verdict, tiny.arrow) == ("same", "▬")
+    assert verdict("on_time_share", 0.0003) == "same" and verdict("on_time_share", 0.002) == "good"
+    assert verdict("incidents", 1.0) == "bad" and verdict("raised", 5.0) == "same"
 
 
 def test_replicates_are_seeded_paired_and_run_in_the_background() -> None:

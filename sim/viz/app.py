@@ -686,7 +686,8 @@ def StoryAndCards(view: View) -> None:
     lines = story_lines(view, stats)
     reps = view.built.replicates
     with solara.Column(gap="6px", classes=["govsim-summary"]):
-        _div("govsim-story", [" ".join(lines)], {"lang": view.lang})
+        _div("govsim-story", [("" if view.lang == "zh" else " ").join(lines)],
+             {"lang": view.lang})
         Cards(view, stats)
         if reps is not None and not view.presenting:
             done = len(reps.done())

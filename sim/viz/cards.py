@@ -35,6 +35,8 @@ CARDS: tuple[Card, ...] = (
 )
 CARD_KEYS: tuple[str, ...] = tuple(c.key for c in CARDS)
 GOOD, BAD, NEUTRAL = "#1b7f3a", "#c62828", "#616161"
+# Below half the last digit shown, a change reads "+0.0": it is "no change", not "better".
+SHOWN_RESOLUTION: dict[str, float] = {"share": 0.0005, "days": 0.05, "count": 0.5}
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class CardStat:
     @property
     def verdict(self) -> str:
         """ "good", "bad" or "same" (no change, or not comparing)."""
-        if self.change is None or not math.isfinite(self.change) or abs(self.change) < 1e-12:
+        if self.change is None or not math.isfinite(self.change) or \
+                abs(self.change) < SHOWN_RESOLUTION.get(self.card.unit, 1e-12):
             return "same"
         up = self.change > 0
         return "good" if up == (self.card.better == "up") else "bad"

@@ -43,8 +43,10 @@ BETTER: dict[str, str] = {
 
 
 def verdict(key: str, difference: float | None) -> str:
-    """ "good", "bad" or "same" for a difference (changed minus baseline)."""
-    if difference is None or key not in BETTER or abs(difference) < 1e-12:
+    """ "good", "bad" or "same" for a difference (changed minus baseline); a difference
+    that the table shows as zero ("+0.0 pp") is "same"."""
+    shown = 0.0005 if key in SHARE_KEYS else 0.005 if key in DECIMAL_KEYS else 0.5
+    if difference is None or key not in BETTER or abs(difference) < shown:
         return "same"
     return "good" if (difference > 0) == (BETTER[key] == "up") else "bad"
 

@@ -30,7 +30,7 @@ def lever_changes(before: Mapping[str, Any], after: Mapping[str, Any], lang: str
 
 def _effect_size(s: CardStat) -> tuple[float, float]:
     """How to rank cards for the story: seeds agreeing first, then relative change."""
-    if s.change is None or not math.isfinite(s.change) or s.change == 0:
+    if s.change is None or not math.isfinite(s.change) or s.verdict == "same":
         return (-1.0, 0.0)
     scale = max(abs(s.baseline or 0.0), 1e-9)
     return (s.agree / max(s.seeds, 1), abs(s.change) / scale)
