@@ -15,6 +15,7 @@ cards and charts show how far they spread.
 
 from __future__ import annotations
 
+import html
 import os
 import threading
 import time
@@ -592,9 +593,15 @@ def SaveControls(view: View) -> None:
                 text, dense=True, classes=["govsim-save-message"])
 
 
-@solara.component
-def Outcomes(lang: str, workshop: Workshop) -> None:
-    update_counter.get()  # redraw after every step
+def _tag(tag: str, text: str, attrs: dict[str, str] | None = None) -> str:
+    """An HTML element with escaped text (labels and file names are never markup)."""
+    extra = "".join(f' {k}="{html.escape(v, quote=True)}"' for k, v in (attrs or {}).items())
+    return f"<{tag}{extra}>{html.escape(text)}</{tag}>"
+
+
+def outcomes_html(lang: str, workshop: Workshop) -> str:
+    """The outcomes table as one piece of HTML: one widget update a day instead of one per
+    cell (the table changes every step)."""
     rows = workshop.outcome_rows(OUTCOME_KEYS)
     roles = [r.role for r in workshop.runs]
     head = [t("indicator", lang)]
@@ -607,47 +614,46 @@ def Outcomes(lang: str, workshop: Workshop) -> None:
     body = []
     for row in rows:
         key = row["key"]
-        cells = [solara.v.Html(tag="td", children=[t(f"out_{key}", lang)])]
+        cells = [_tag("td", t(f"out_{key}", lang))]
         for r in roles:
             value = format_value(key, row[r])
             if key in DAY_KEYS and value != "–":
                 value = t("unit_days_value", lang, v=value)
-            cells.append(solara.v.Html(tag="td", children=[value]))
+            cells.append(_tag("td", value))
         if workshop.comparing:
             diff = row["difference"]
-            cells.append(solara.v.Html(
-                tag="td", attributes={"data-verdict": verdict(key, diff)},
-                children=[format_difference(key, diff, pp, days)]))
-        body.append(solara.v.Html(tag="tr", attributes={"data-key": key}, children=cells))
-    with solara.Card(t("outcomes", lang), margin=0, classes=["govsim-outcomes"]):
-        with solara.Tooltip(t("outcomes_tip", lang)):
-            solara.Text(t("outcomes_tip", lang), style={"font-size": "0.8em", "color": "#666"})
-        solara.v.SimpleTable(dense=True, children=[
-            solara.v.Html(tag="thead", children=[solara.v.Html(tag="tr", children=[
-                solara.v.Html(tag="th", children=[h]) for h in head])]),
-            solara.v.Html(tag="tbody", children=body),
-        ])
-
-
-def _div(css: str, children: list[Any], attributes: dict[str, str] | None = None,
-         style: str = "") -> solara.Element:
-    return solara.v.Html(tag="div", class_=css, children=children, style_=style,
-                         attributes=attributes or {})
+            cells.append(_tag("td", format_difference(key, diff, pp, days),
+                              {"data-verdict": verdict(key, diff)}))
+        body.append(f'<tr data-key="{html.escape(key)}">{"".join(cells)}</tr>')
+    thead = "<thead><tr>" + "".join(_tag("th", h) for h in head) + "</tr></thead>"
+    return ('<div class="v-data-table v-data-table--dense theme--light">'
+            '<div class="v-data-table__wrapper"><table>' + thead + "<tbody>" + "".join(body)
+            + "</tbody></table></div></div>")
 
 
 @solara.component
-def Cards(view: View, stats: list[CardStat]) -> None:
-    lang = view.lang
+def Outcomes(lang: str, workshop: Workshop) -> None:
+    update_counter.get()  # redraw after every step
+    with solara.Card(t("outcomes", lang), margin=0, classes=["govsim-outcomes"]):
+        with solara.Tooltip(t("outcomes_tip", lang)):
+            solara.Text(t("outcomes_tip", lang), style={"font-size": "0.8em", "color": "#666"})
+        solara.HTML(tag="div", unsafe_innerHTML=outcomes_html(lang, workshop))
+
+
+def cards_html(lang: str, stats: list[CardStat]) -> str:
+    """The headline cards as one piece of HTML (one widget update a day)."""
     cards = []
     for s in stats:
         comparing = s.change is not None
-        parts = [_div("govsim-card-label", [t(f"out_{s.card.key}", lang)]),
-                 _div("govsim-card-value", [format_card_value(s.card, s.value, lang)])]
+        parts = [_tag("div", t(f"out_{s.card.key}", lang), {"class": "govsim-card-label"}),
+                 _tag("div", format_card_value(s.card, s.value, lang),
+                      {"class": "govsim-card-value"})]
         if comparing:
             text = (f"{s.arrow} {format_card_change(s.card, s.change, lang)} "
                     f"{t('card_vs_baseline', lang)} · {t('verdict_' + s.verdict, lang)}")
-            parts.append(_div("govsim-card-change", [text], {"data-verdict": s.verdict},
-                              f"color: {s.colour}"))
+            parts.append(_tag("div", text, {"class": "govsim-card-change",
+                                            "data-verdict": s.verdict,
+                                            "style": f"color: {s.colour}"}))
         if s.seeds > 1 and comparing:
             interval = format_interval(s.card, s.change_low, s.change_high, lang, change=True)
             note = t("card_change_interval", lang, n=s.seeds, interval=interval, agree=s.agree)
@@ -656,10 +662,10 @@ def Cards(view: View, stats: list[CardStat]) -> None:
                      interval=format_interval(s.card, s.low, s.high, lang))
         else:
             note = t("card_one_seed", lang) if comparing else t("card_no_compare", lang)
-        parts.append(_div("govsim-card-interval", [note]))
-        cards.append(_div(f"govsim-card govsim-card-{s.card.key}", parts,
-                          {"data-key": s.card.key}))
-    _div("govsim-cards", cards)
+        parts.append(_tag("div", note, {"class": "govsim-card-interval"}))
+        cards.append(f'<div class="govsim-card govsim-card-{html.escape(s.card.key)}" '
+                     f'data-key="{html.escape(s.card.key)}">{"".join(parts)}</div>')
+    return "".join(cards)
 
 
 def story_lines(view: View, stats: list[CardStat]) -> list[str]:
@@ -686,9 +692,10 @@ def StoryAndCards(view: View) -> None:
     lines = story_lines(view, stats)
     reps = view.built.replicates
     with solara.Column(gap="6px", classes=["govsim-summary"]):
-        _div("govsim-story", [("" if view.lang == "zh" else " ").join(lines)],
-             {"lang": view.lang})
-        Cards(view, stats)
+        solara.HTML(tag="div", classes=["govsim-story"], attributes={"lang": view.lang},
+                    unsafe_innerHTML=html.escape(("" if view.lang == "zh" else " ").join(lines)))
+        solara.HTML(tag="div", classes=["govsim-cards"],
+                    unsafe_innerHTML=cards_html(view.lang, stats))
         if reps is not None and not view.presenting:
             done = len(reps.done())
             text = t("seeds_running", view.lang, k=reps.n, done=done) if reps.started \
