@@ -259,6 +259,11 @@ def test_report_is_self_contained_bilingual_with_figures(small_batch: tuple[Path
     assert set(diffs["scenario"]) == {"staffing_22_per_10k", "no_micro_grid"}
     conv = pd.read_csv(tmp_path / "rep" / "tables" / "ci_convergence.csv")
     assert set(conv["replicates"]) == {3}
+    # Who is left behind: the equity gaps by scenario, with intervals [P9].
+    assert "equity gaps" in md and "谁被落下" in page
+    gaps = pd.read_csv(tmp_path / "rep" / "tables" / "equity_gaps.csv")
+    assert {"known_share_gap_elderly", "on_time_share_gap_offline"} <= set(gaps["outcome"])
+    assert (tmp_path / "rep" / "tables" / "equity_paired_differences.csv").is_file()
     closure = pd.read_csv(tmp_path / "rep" / "tables" / "closure_times.csv")
     assert len(closure) == 3 and (closure["resolved"] > 0).all()
 
