@@ -28,7 +28,7 @@ import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import InputError
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario
 from sim.viz.address import Address, make_query, parse_address
 from sim.viz.browser import AddressBar, BrowserLanguages, KeyShortcuts
 from sim.viz.cards import (
@@ -53,7 +53,14 @@ from sim.viz.graph_view import draw_graph
 from sim.viz.labels import LANG_NAMES, LANGS, pick_language, scenario_title, t
 from sim.viz.levers import LEVER_BY_KEY, LEVERS, changed_levers, lever_values
 from sim.viz.live import IMAGE_FORMAT, LiveCharts, LiveGraph
-from sim.viz.picker import ENV_SCENARIO, ScenarioRefused, list_scenarios, resolve_scenario
+from sim.viz.picker import (
+    ENV_SCENARIO,
+    ScenarioRefused,
+    ScenarioTooLarge,
+    list_scenarios,
+    load_for_page,
+    resolve_scenario,
+)
 from sim.viz.replicates import EXTRA_SEEDS, Replicates
 from sim.viz.save import save_scenario
 from sim.viz.story import describe_change, story
@@ -129,6 +136,7 @@ class Startup:
     refused: str | None  # the refused path(s), to tell the user
     address: Address = field(default_factory=Address)
     baseline: str | None = None  # comparing with it (from the address)
+    too_large: str | None = None  # file(s) above street scale the address asked for
 
 
 def startup(search: str | None, headers: dict[str, Any] | None) -> Startup:
@@ -136,24 +144,40 @@ def startup(search: str | None, headers: dict[str, Any] | None) -> Startup:
     from_query = address.lang is not None
     lang = address.lang or pick_language((headers or {}).get("accept-language"))
     names = list_scenarios()
-    refused = []
-    wanted = address.scenario or os.environ.get(ENV_SCENARIO)
-    chosen = None
-    if wanted:
+    refused: list[str] = []
+    too_large: list[str] = []
+
+    def checked(ref: str) -> str | None:
         try:
-            chosen = resolve_scenario(wanted).relative_to(_root()).as_posix()
+            return page_name(ref)
+        except ScenarioTooLarge:
+            too_large.append(ref)
         except (ScenarioRefused, ValueError):
-            refused.append(wanted)
+            refused.append(ref)
+        return None
+
+    wanted = address.scenario or os.environ.get(ENV_SCENARIO)
+    chosen = checked(wanted) if wanted else None
     if chosen is None:
         chosen = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else (names[0] if names else None)
-    baseline = None
-    if address.baseline:
-        try:
-            baseline = resolve_scenario(address.baseline).relative_to(_root()).as_posix()
-        except (ScenarioRefused, ValueError):
-            refused.append(address.baseline)
+    baseline = checked(address.baseline) if address.baseline else None
     return Startup(lang=lang, lang_from_query=from_query, scenario=chosen,
-                   refused=", ".join(refused) or None, address=address, baseline=baseline)
+                   refused=", ".join(refused) or None, address=address, baseline=baseline,
+                   too_large=", ".join(too_large) or None)
+
+
+def page_name(ref: str) -> str:
+    """A scenario's name in the folder, if the page may open it: inside ``scenarios/``
+    and at most street scale (:class:`ScenarioTooLarge`). A broken file is let through:
+    the page shows its one-line error."""
+    name = resolve_scenario(ref).relative_to(_root()).as_posix()
+    try:
+        load_for_page(name)
+    except ScenarioRefused:
+        raise
+    except InputError:
+        pass
+    return name
 
 
 def _root() -> Any:
@@ -163,7 +187,7 @@ def _root() -> Any:
 
 
 def load_picked(name: str) -> Scenario:
-    return load_scenario(resolve_scenario(name))
+    return load_for_page(name)[1]
 
 
 @dataclass
@@ -304,6 +328,9 @@ def ScenarioPicker(view: View) -> None:
         if view.start.refused:
             solara.Error(t("scenario_refused", lang, path=view.start.refused), dense=True,
                          classes=["govsim-refused"])
+        if view.start.too_large:
+            solara.Error(t("scenario_too_large", lang, path=view.start.too_large), dense=True,
+                         classes=["govsim-refused", "govsim-too-large"])
         if view.start.address.ignored:
             solara.Warning(t("address_ignored", lang,
                              items=", ".join(view.start.address.ignored)), dense=True,

@@ -25,6 +25,11 @@ LABELS: dict[str, dict[str, str]] = {
                      "en": "Scenarios in the scenarios/ folder; nothing outside it is opened"},
     "scenario_refused": {"zh": "已拒绝：{path} 不是 scenarios/ 文件夹中的情景文件",
                          "en": "Refused: {path} is not a scenario file in scenarios/"},
+    "scenario_too_large": {"zh": "已拒绝：{path} 超出街道规模；本页面只运行社区或街道规模的情景，"
+                                 "其余请用 govsim run 或 govsim batch 运行",
+                           "en": "Refused: {path} is above street scale; the page runs "
+                                 "community or street scale only (use govsim run or govsim "
+                                 "batch for it)"},
     "scenario_invalid": {"zh": "参数无效：{message}", "en": "Invalid setting: {message}"},
     "no_scenarios": {"zh": "scenarios/ 文件夹中没有情景文件", "en":
                      "There are no scenario files in scenarios/"},
