@@ -142,7 +142,7 @@ def test_the_page_limit_is_street_scale() -> None:
     ('scale = "city"', False),
     # a preset's name is not enough: the number of communities decides
     ('scale = "street"\ncommunities_per_street = 13', False),
-    ('scale = "community"\ndistricts = 2', False),
+    ('scale = "community"\ndistricts = 2\ncommunities_per_street = 7', False),
 ])
 def test_files_above_street_scale_are_not_offered_nor_opened(tmp_path: Path, layout: str,
                                                             listed: bool) -> None:
