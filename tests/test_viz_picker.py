@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.viz import cli as viz_cli
 from sim.scenario import SCALE_PRESETS, load_scenario
+from sim.viz import cli as viz_cli
 from sim.viz.picker import (
     MAX_PAGE_COMMUNITIES,
     ScenarioRefused,
@@ -131,8 +131,9 @@ def test_cli_arguments_checked_before_serving() -> None:
 
 def test_the_page_limit_is_street_scale() -> None:
     street = SCALE_PRESETS["street"]
-    assert MAX_PAGE_COMMUNITIES == (street["districts"] * street["streets_per_district"]
-                                    * street["communities_per_street"])
+    communities = (street["districts"] * street["streets_per_district"]
+                   * street["communities_per_street"])
+    assert communities == MAX_PAGE_COMMUNITIES
 
 
 @pytest.mark.parametrize(("layout", "listed"), [

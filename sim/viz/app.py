@@ -32,12 +32,18 @@ from sim.scenario import Scenario
 from sim.viz.address import Address, make_query, parse_address
 from sim.viz.browser import AddressBar, BrowserLanguages, KeyShortcuts
 from sim.viz.cards import (
-    CARD_KEYS,
+    GAP_CARD,
+    REPLICATE_KEYS,
     CardStat,
+    GapStat,
     card_stats,
     format_card_change,
     format_card_value,
+    format_gap,
+    format_gap_change,
+    format_gap_value,
     format_interval,
+    gap_stat,
 )
 from sim.viz.charts import PANEL_KEYS, draw_charts, series_bands, x_extent
 from sim.viz.compare import (
@@ -109,9 +115,10 @@ CSS = """
 .govsim-card-value { font-size: 1.6em; font-weight: 600; line-height: 1.2; }
 .govsim-card-change { font-size: 1.0em; font-weight: 600; }
 .govsim-card-interval { font-size: 0.78em; color: #555; line-height: 1.25; }
+.govsim-card-unit { font-size: 0.55em; font-weight: 600; }
+.govsim-card-what { font-size: 0.85em; line-height: 1.25; }
 .govsim-present .govsim-card-value { font-size: 2.1em; }
-.govsim-present .govsim-card-change { font-size: 1.05em; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
+.govsim-present .govsim-card-change { font-size: 0.95em; line-height: 1.2; }
 .govsim-present .govsim-card-label { font-size: 1.0em; }
 .govsim-story { font-size: 1.0em; line-height: 1.35; }
 .govsim-present .govsim-story { font-size: 1.12em; }
@@ -214,7 +221,7 @@ def build(name: str | None, edits: dict[str, Any], base: str | None, compare: bo
         run_seed = int(picked.run.seed if seed_value is None else seed_value)
         workshop = Workshop(changed, run_seed, baseline, edits=overrides)
         reps = Replicates([(r.role, r.scenario) for r in workshop.runs], run_seed,
-                          workshop.days, CARD_KEYS, EXTRA_SEEDS)
+                          workshop.days, REPLICATE_KEYS, EXTRA_SEEDS)
         return Built(workshop, picked, None, reps)
     except InputError as exc:
         return Built(None, picked, str(exc))
@@ -543,6 +550,12 @@ def current_cards(workshop: Workshop, reps: Replicates | None) -> list[CardStat]
     return card_stats(summaries, workshop.day, done)
 
 
+def current_gap(workshop: Workshop, reps: Replicates | None) -> GapStat:
+    summaries = {run.role: s for run, s in workshop.summaries()}
+    done = reps.done() if reps is not None else []
+    return gap_stat(summaries, workshop.day, done)
+
+
 @solara.component
 def ExportControls(view: View) -> None:
     update_counter.get()  # the file names carry the day
@@ -667,7 +680,7 @@ def Outcomes(lang: str, workshop: Workshop) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=outcomes_html(lang, workshop))
 
 
-def cards_html(lang: str, stats: list[CardStat]) -> str:
+def cards_html(lang: str, stats: list[CardStat], gap: GapStat | None = None) -> str:
     """The headline cards as one piece of HTML (one widget update a day)."""
     cards = []
     for s in stats:
@@ -692,10 +705,42 @@ def cards_html(lang: str, stats: list[CardStat]) -> str:
         parts.append(_tag("div", note, {"class": "govsim-card-interval"}))
         cards.append(f'<div class="govsim-card govsim-card-{html.escape(s.card.key)}" '
                      f'data-key="{html.escape(s.card.key)}">{"".join(parts)}</div>')
+    if gap is not None:
+        cards.append(gap_card_html(lang, gap))
     return "".join(cards)
 
 
-def story_lines(view: View, stats: list[CardStat]) -> list[str]:
+def gap_card_html(lang: str, g: GapStat) -> str:
+    """The largest-gap card: the gap in large type, what it is in words, its change."""
+    value = format_gap_value(g, lang)
+    number, _, unit = value.partition(" ")
+    parts = [_tag("div", t("gap_card", lang), {"class": "govsim-card-label"}),
+             f'<div class="govsim-card-value">{html.escape(number)}'
+             + (_tag("span", " " + unit, {"class": "govsim-card-unit"}) if unit else "")
+             + "</div>",
+             _tag("div", format_gap(g, lang), {"class": "govsim-card-what"})]
+    comparing = g.baseline is not None
+    if comparing and g.key is not None:
+        parts.append(_tag("div", format_gap_change(g, lang),
+                          {"class": "govsim-card-change", "data-verdict": g.verdict,
+                           "style": f"color: {g.colour}"}))
+    if g.seeds > 1 and comparing:
+        note = t("card_change_interval", lang, n=g.seeds, agree=g.agree,
+                 interval=format_interval(GAP_CARD, g.change_low, g.change_high, lang,
+                                          change=True))
+    elif g.seeds > 1:
+        note = t("card_interval", lang, n=g.seeds,
+                 interval=format_interval(GAP_CARD, g.low, g.high, lang))
+    else:
+        note = t("card_one_seed", lang) if comparing else t("card_no_compare", lang)
+    parts.append(_tag("div", note, {"class": "govsim-card-interval"}))
+    attrs = (f'class="govsim-card govsim-card-gap" data-key="largest_gap" '
+             f'data-gap="{html.escape(g.key or "")}" '
+             f'title="{html.escape(t("gap_tip", lang), quote=True)}"')
+    return f"<div {attrs}>{''.join(parts)}</div>"
+
+
+def story_lines(view: View, stats: list[CardStat], gap: GapStat | None = None) -> list[str]:
     workshop = view.workshop
     assert workshop is not None
     scenario = view.built.scenario
@@ -707,7 +752,7 @@ def story_lines(view: View, stats: list[CardStat]) -> list[str]:
                                base_title)
     reps = view.built.replicates
     running = reps is not None and reps.started and len(reps.done()) < reps.n
-    return story(stats, workshop.day, view.lang, what, running)
+    return story(stats, workshop.day, view.lang, what, running, gap)
 
 
 @solara.component
@@ -716,7 +761,8 @@ def StoryAndCards(view: View) -> None:
     workshop = view.workshop
     assert workshop is not None
     stats = current_cards(workshop, view.built.replicates)
-    lines = story_lines(view, stats)
+    gap = current_gap(workshop, view.built.replicates)
+    lines = story_lines(view, stats, gap)
     reps = view.built.replicates
     with solara.Column(gap="6px", classes=["govsim-summary"]):
         solara.HTML(tag="div", classes=["govsim-story"], attributes={"lang": view.lang},

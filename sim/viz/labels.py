@@ -221,6 +221,31 @@ LABELS: dict[str, dict[str, str]] = {
     "verdict_same": {"zh": "无变化", "en": "no change"},
     "unit_days_value": {"zh": "{v} 天", "en": "{v} days"},
     "unit_count_value": {"zh": "{v} 件", "en": "{v}"},
+    "gap_card": {"zh": "最大差距", "en": "Largest gap"},
+    "gap_tip": {"zh": "老年人、不上网的居民、流动人口与其他人之间（或各小区类型之间）"
+                      "知晓率和按时办结率的差距中最大的一项；越接近 0 越好 [P9]",
+                "en": "The largest of the gaps in known and on-time shares between the "
+                      "elderly, offline residents or the floating population and everyone "
+                      "else (or between neighbourhood types); closer to zero is better [P9]"},
+    "gap_group_elderly": {"zh": "老年人", "en": "Elderly"},
+    "gap_group_offline": {"zh": "不上网的居民", "en": "Offline residents"},
+    "gap_group_floating": {"zh": "流动人口", "en": "Floating population"},
+    "gap_group_types": {"zh": "小区类型之间", "en": "Between neighbourhood types"},
+    "gap_metric_known_share": {"zh": "知晓率", "en": "known share"},
+    "gap_metric_on_time_share": {"zh": "按时办结率", "en": "on-time share"},
+    "gap_lower": {"zh": "{group}：{metric}比其他人低 {n} 个百分点", "en":
+                  "{group}: {metric} {n} pp lower than others'"},
+    "gap_higher": {"zh": "{group}：{metric}比其他人高 {n} 个百分点", "en":
+                   "{group}: {metric} {n} pp higher than others'"},
+    "gap_level": {"zh": "{group}：{metric}与其他人持平", "en":
+                  "{group}: {metric} level with others'"},
+    "gap_types": {"zh": "{group}：{metric}最高与最低相差 {n} 个百分点", "en":
+                  "{group}: {metric} {n} pp apart, highest to lowest"},
+    "gap_none": {"zh": "尚未测得差距", "en": "No gap measured yet"},
+    "gap_narrower": {"zh": "差距比基准缩小 {n} 个百分点", "en":
+                     "{n} pp narrower than the baseline's"},
+    "gap_wider": {"zh": "差距比基准扩大 {n} 个百分点", "en": "{n} pp wider than the baseline's"},
+    "gap_same": {"zh": "差距与基准相同", "en": "same as the baseline's"},
     "difference_label": {"zh": "差值（改变后 − 基准）", "en": "Difference (changed − baseline)"},
     "seeds_running": {"zh": "后台正在运行另外 {k} 个随机种子：已完成 {done} 个", "en":
                       "{k} more seeds running in the background: {done} done"},
@@ -254,6 +279,12 @@ LABELS: dict[str, dict[str, str]] = {
     "story_one_seed_running": {"zh": "目前只有一个随机种子；另外 {k} 个正在后台运行。", "en":
                                "One seed only so far; {k} more are running in the "
                                "background."},
+    "story_gap_narrower": {"zh": "最大差距（{what}）比基准缩小了 {n} 个百分点。", "en":
+                           "The largest gap ({what}) is {n} pp narrower than the baseline's."},
+    "story_gap_wider": {"zh": "最大差距（{what}）比基准扩大了 {n} 个百分点。", "en":
+                        "The largest gap ({what}) is {n} pp wider than the baseline's."},
+    "story_gap_seeds": {"zh": "（{n} 个随机种子中有 {agree} 个方向一致）", "en":
+                        " ({agree} of {n} seeds agree)"},
     "story_up_on_time_share": {"zh": "每 100 件问题中按时办结多 {n} 件", "en":
                                "closed {n} more issues in 100 on time"},
     "story_down_on_time_share": {"zh": "每 100 件问题中按时办结少 {n} 件", "en":
