@@ -55,8 +55,8 @@ from sim.viz.compare import (
     verdict,
 )
 from sim.viz.export import caption, captioned_png, file_stem, runs_csv
-from sim.viz.graph_view import draw_graph
-from sim.viz.labels import LANG_NAMES, LANGS, pick_language, scenario_title, t
+from sim.viz.graph_view import OTHER_TYPE_COLOUR, TYPE_COLOURS, draw_graph, types_present
+from sim.viz.labels import LABELS, LANG_NAMES, LANGS, pick_language, scenario_title, t
 from sim.viz.levers import LEVER_BY_KEY, LEVERS, changed_levers, lever_values
 from sim.viz.live import IMAGE_FORMAT, LiveCharts, LiveGraph
 from sim.viz.picker import (
@@ -126,6 +126,11 @@ CSS = """
 .govsim-present-pictures { display: flex; gap: 8px; align-items: flex-start; }
 .govsim-present-pictures > div { flex: 1 1 0; min-width: 0; }
 .govsim-present-pictures img { max-width: 100%; max-height: 320px; object-fit: contain; }
+.govsim-type-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center;
+  font-size: 0.9em; margin: 4px 0; }
+.govsim-type { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
+.govsim-swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+  border: 1px solid #555; }
 .govsim-export-row { display: flex; flex-wrap: wrap; gap: 4px; }
 .govsim-main { max-width: 100%; overflow-x: hidden; }
 .govsim-outcomes td[data-verdict=good] { color: #1b7f3a; font-weight: 600; }
@@ -793,14 +798,37 @@ def _pictures(view: View, live_graph: LiveGraph, live_charts: LiveCharts,
 
 
 @solara.component
-def ColourToggle(lang: str) -> None:
+def ColourToggle(lang: str, workshop: Workshop) -> None:
     with solara.Tooltip(t("colour_by_tip", lang)):
         solara.ToggleButtonsSingle(value=colour_by.value, on_value=colour_by.set, children=[
             solara.Button(t("colour_open", lang), value="open", text=True,
                           classes=["govsim-colour-open"]),
             solara.Button(t("colour_trust", lang), value="trust", text=True,
                           classes=["govsim-colour-trust"]),
+            solara.Button(t("colour_type", lang), value="type", text=True,
+                          classes=["govsim-colour-type"]),
         ])
+    if colour_by.value == "type":
+        solara.HTML(tag="div", classes=["govsim-type-legend"], attributes={"lang": lang},
+                    unsafe_innerHTML=type_legend_html(
+                        lang, types_present([r.model for r in workshop.runs])))
+
+
+def hood_label(name: str, lang: str) -> str:
+    """A neighbourhood type's name in the page's language (unknown: as in the file)."""
+    return t(f"hood_{name}", lang) if f"hood_{name}" in LABELS else name
+
+
+def type_legend_html(lang: str, names: list[str]) -> str:
+    """The types on the graph, each with its colour (the picture has the same legend)."""
+    items = []
+    for name in names:
+        colour = TYPE_COLOURS.get(name, OTHER_TYPE_COLOUR)
+        swatch = (f'<span class="govsim-swatch" style="background: {colour}"></span>')
+        items.append(f'<span class="govsim-type" data-type="{html.escape(name)}">{swatch}'
+                     f"{html.escape(hood_label(name, lang))}</span>")
+    return _tag("span", t("type_legend", lang), {"class": "govsim-type-legend-title"}) + \
+        "".join(items)
 
 
 @solara.component
@@ -821,7 +849,7 @@ def Views(view: View) -> None:
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Card(t("tab_community", lang), margin=0,
                          style={"flex": wide, "min-width": "0"}):
-            ColourToggle(lang)
+            ColourToggle(lang, workshop)
             with solara.Tooltip(t("graph_tip", lang)):
                 solara.Image(graph_png, width="100%", format=IMAGE_FORMAT,
                              classes=["govsim-graph"])

@@ -86,10 +86,19 @@ LABELS: dict[str, dict[str, str]] = {
     "tab_charts": {"zh": "动态图表", "en": "Live charts"},
     "graph_title": {"zh": "{name}：第 {day} 天", "en": "{name}: day {day}"},
     "colour_by": {"zh": "着色依据", "en": "Colour by"},
-    "colour_by_tip": {"zh": "网格和微网格按未办结问题或居民信任着色", "en":
-                      "Grids and micro-grids coloured by open issues or by residents' trust"},
+    "colour_by_tip": {"zh": "网格和微网格按未办结问题、居民信任或所在社区的小区类型着色", "en":
+                      "Grids and micro-grids coloured by open issues, by residents' trust or "
+                      "by their community's neighbourhood type"},
     "colour_open": {"zh": "未办结问题", "en": "Open issues"},
     "colour_trust": {"zh": "居民信任", "en": "Residents' trust"},
+    "colour_type": {"zh": "小区类型", "en": "Neighbourhood type"},
+    "type_legend": {"zh": "小区类型：", "en": "Neighbourhood types:"},
+    "hood_old_estate": {"zh": "老旧小区", "en": "Old town estate"},
+    "hood_commodity_estate": {"zh": "商品房小区", "en": "Commodity-housing estate"},
+    "hood_resettlement_estate": {"zh": "安置房", "en": "Resettlement estate"},
+    "hood_urban_village": {"zh": "城中村", "en": "Urban village"},
+    "hood_rural_village": {"zh": "村", "en": "Rural village"},
+    "hood_uniform": {"zh": "统一", "en": "Uniform (all alike)"},
     "colourbar_open": {"zh": "未办结问题（每千居民）", "en": "Open issues per 1,000 residents"},
     "colourbar_trust": {"zh": "平均信任（0–1）", "en": "Mean trust (0-1)"},
     "graph_tip": {"zh": "圆点大小表示未办结问题数；内圈为网格，外圈为微网格",
