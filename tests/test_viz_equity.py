@@ -214,13 +214,13 @@ def test_the_gap_card_in_words_both_languages() -> None:
 
 
 @pytest.mark.parametrize(("base", "changed", "verdict", "arrow", "en", "zh"), [
-    (-0.03, -0.015, "good", "▼", "▼ 1.5 pp narrower than the baseline's · better",
-     "▼ 差距比基准缩小 1.5 个百分点 · 变好"),
+    (-0.03, -0.015, "good", "▼", "▼ 1.5 pp narrower vs baseline · better",
+     "▼ 比基准缩小 1.5 个百分点 · 变好"),
     # the sign flips and the gap grows: worse, though the number went up
-    (-0.01, 0.02, "bad", "▲", "▲ 1.0 pp wider than the baseline's · worse",
-     "▲ 差距比基准扩大 1.0 个百分点 · 变差"),
-    (-0.0151, -0.0149, "same", "▬", "▬ same as the baseline's · no change",
-     "▬ 差距与基准相同 · 无变化"),
+    (-0.01, 0.02, "bad", "▲", "▲ 1.0 pp wider vs baseline · worse",
+     "▲ 比基准扩大 1.0 个百分点 · 变差"),
+    (-0.0151, -0.0149, "same", "▬", "▬ same as baseline · no change",
+     "▬ 与基准相同 · 无变化"),
 ])
 def test_a_gap_closer_to_zero_is_better(base: float, changed: float, verdict: str, arrow: str,
                                         en: str, zh: str) -> None:

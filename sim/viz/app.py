@@ -110,22 +110,22 @@ CSS = """
 .govsim-cards { display: flex; gap: 8px; flex-wrap: nowrap; }
 .govsim-card { flex: 1 1 0; min-width: 0; padding: 6px 10px; border-radius: 6px;
   background: #fafafa; border: 1px solid #e0e0e0; }
-.govsim-card-label { font-size: 0.85em; color: #444; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.govsim-card-label { font-size: 0.85em; color: #444; line-height: 1.2; }
 .govsim-card-value { font-size: 1.6em; font-weight: 600; line-height: 1.2; }
 .govsim-card-change { font-size: 1.0em; font-weight: 600; }
 .govsim-card-interval { font-size: 0.78em; color: #555; line-height: 1.25; }
 .govsim-card-unit { font-size: 0.55em; font-weight: 600; }
 .govsim-card-what { font-size: 0.85em; line-height: 1.25; }
-.govsim-present .govsim-card-value { font-size: 2.1em; }
+.govsim-present .govsim-card-value { font-size: 1.9em; }
 .govsim-present .govsim-card-change { font-size: 0.95em; line-height: 1.2; }
-.govsim-present .govsim-card-label { font-size: 1.0em; }
+.govsim-present .govsim-card-label { font-size: 0.95em; }
 .govsim-story { font-size: 1.0em; line-height: 1.35; }
 .govsim-present .govsim-story { font-size: 1.12em; }
 .govsim-present-day { font-size: 1.9em; font-weight: 700; white-space: nowrap; }
 .govsim-present-pictures { display: flex; gap: 8px; align-items: flex-start; }
 .govsim-present-pictures > div { flex: 1 1 0; min-width: 0; }
-.govsim-present-pictures img { max-width: 100%; max-height: 320px; object-fit: contain; }
+.govsim-present-pictures img { display: block; max-width: 100%; max-height: 300px;
+  object-fit: contain; }
 .govsim-type-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center;
   font-size: 0.9em; margin: 4px 0; }
 .govsim-type { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
@@ -773,7 +773,7 @@ def StoryAndCards(view: View) -> None:
         solara.HTML(tag="div", classes=["govsim-story"], attributes={"lang": view.lang},
                     unsafe_innerHTML=html.escape(("" if view.lang == "zh" else " ").join(lines)))
         solara.HTML(tag="div", classes=["govsim-cards"],
-                    unsafe_innerHTML=cards_html(view.lang, stats))
+                    unsafe_innerHTML=cards_html(view.lang, stats, gap))
         if reps is not None and not view.presenting:
             done = len(reps.done())
             text = t("seeds_running", view.lang, k=reps.n, done=done) if reps.started \

@@ -237,7 +237,7 @@ def format_gap_value(g: GapStat, lang: str) -> str:
 
 
 def format_gap_change(g: GapStat, lang: str) -> str:
-    """ "▼ 0.5 pp narrower than the baseline's · better"."""
+    """ "▼ 0.5 pp narrower vs baseline · better"."""
     if g.change is None or not math.isfinite(g.change):
         return "–"
     if g.verdict == "same":

@@ -251,10 +251,9 @@ LABELS: dict[str, dict[str, str]] = {
     "gap_types": {"zh": "{group}：{metric}最高与最低相差 {n} 个百分点", "en":
                   "{group}: {metric} {n} pp apart, highest to lowest"},
     "gap_none": {"zh": "尚未测得差距", "en": "No gap measured yet"},
-    "gap_narrower": {"zh": "差距比基准缩小 {n} 个百分点", "en":
-                     "{n} pp narrower than the baseline's"},
-    "gap_wider": {"zh": "差距比基准扩大 {n} 个百分点", "en": "{n} pp wider than the baseline's"},
-    "gap_same": {"zh": "差距与基准相同", "en": "same as the baseline's"},
+    "gap_narrower": {"zh": "比基准缩小 {n} 个百分点", "en": "{n} pp narrower vs baseline"},
+    "gap_wider": {"zh": "比基准扩大 {n} 个百分点", "en": "{n} pp wider vs baseline"},
+    "gap_same": {"zh": "与基准相同", "en": "same as baseline"},
     "difference_label": {"zh": "差值（改变后 − 基准）", "en": "Difference (changed − baseline)"},
     "seeds_running": {"zh": "后台正在运行另外 {k} 个随机种子：已完成 {done} 个", "en":
                       "{k} more seeds running in the background: {done} done"},
