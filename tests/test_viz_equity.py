@@ -115,8 +115,7 @@ def test_one_community_is_drawn_in_its_type_and_uniform_mix_has_one_type() -> No
 
 
 def test_buildings_are_not_drawn(street_model) -> None:
-    """Tens of thousands of buildings at city scale: the picture leaves them to their
-    micro-grid."""
+    """Over 100,000 buildings at city scale: the picture leaves them to their micro-grid."""
     pl = street_model.places
     n_buildings = len(pl.building_micro_grid)
     assert n_buildings > pl.n_micro_grids

@@ -12,7 +12,7 @@ share one scale), by residents' mean trust, or by their community's neighbourhoo
 (old estate, commodity housing, resettlement estate, urban or rural village:
 ``model.places.community_type``), and sized by open issues; grid workers and riders are
 drawn with Mesa ``AgentPortrayalStyle`` portrayals. Buildings (楼栋, below the
-micro-grids; tens of thousands at city scale) are not drawn: their micro-grid stands
+micro-grids; over 100,000 at city scale) are not drawn: their micro-grid stands
 for them.
 """
 
