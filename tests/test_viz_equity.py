@@ -4,6 +4,7 @@ story's sentence about it."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 from collections.abc import Iterator
@@ -317,3 +318,12 @@ def test_the_story_mentions_the_gap_only_when_it_moved() -> None:
     stats, gap = stats_and_gap(-0.02, -0.05)
     assert "wider" in story(stats, 50, "en", "x", gap=gap)[2]
     assert "扩大" in story(stats, 50, "zh", "x", gap=gap)[2]
+    # with more seeds: said with how many agree, and left out when most do not
+    stats, gap = stats_and_gap(-0.05, -0.02)
+    agreed = dataclasses.replace(gap, seeds=9, agree=7)
+    assert story(stats, 50, "zh", "x", gap=agreed)[-1].endswith(
+        "缩小了 3.0 个百分点（9 个随机种子中有 7 个方向一致）。")
+    assert story(stats, 50, "en", "x", gap=agreed)[-1].endswith(
+        "narrower than the baseline's (7 of 9 seeds agree).")
+    split = dataclasses.replace(gap, seeds=9, agree=4)
+    assert not any("gap" in line for line in story(stats, 50, "en", "x", gap=split))

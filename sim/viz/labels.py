@@ -287,10 +287,11 @@ LABELS: dict[str, dict[str, str]] = {
     "story_one_seed_running": {"zh": "目前只有一个随机种子；另外 {k} 个正在后台运行。", "en":
                                "One seed only so far; {k} more are running in the "
                                "background."},
-    "story_gap_narrower": {"zh": "最大差距（{what}）比基准缩小了 {n} 个百分点。", "en":
-                           "The largest gap ({what}) is {n} pp narrower than the baseline's."},
-    "story_gap_wider": {"zh": "最大差距（{what}）比基准扩大了 {n} 个百分点。", "en":
-                        "The largest gap ({what}) is {n} pp wider than the baseline's."},
+    "story_gap_narrower": {"zh": "最大差距（{what}）比基准缩小了 {n} 个百分点{seeds}。", "en":
+                           "The largest gap ({what}) is {n} pp narrower than the "
+                           "baseline's{seeds}."},
+    "story_gap_wider": {"zh": "最大差距（{what}）比基准扩大了 {n} 个百分点{seeds}。", "en":
+                        "The largest gap ({what}) is {n} pp wider than the baseline's{seeds}."},
     "story_gap_seeds": {"zh": "（{n} 个随机种子中有 {agree} 个方向一致）", "en":
                         " ({agree} of {n} seeds agree)"},
     "story_up_on_time_share": {"zh": "每 100 件问题中按时办结多 {n} 件", "en":

@@ -58,16 +58,17 @@ def _quantity(s: CardStat) -> str:
 
 
 def gap_sentence(gap: GapStat | None, lang: str) -> str | None:
-    """ "The largest gap (…) narrowed by 1.2 pp against the baseline." when it moved."""
+    """ "The largest gap (…) is 1.2 pp narrower than the baseline's." when its size moved
+    by :data:`GAP_STORY_MIN` or more and, with more seeds, most of them agree."""
     if gap is None or gap.key is None or gap.change is None or \
             not math.isfinite(gap.change) or abs(gap.change) < GAP_STORY_MIN:
         return None
-    n = f"{round(100 * abs(gap.change), 1):.1f}"
+    if gap.seeds > 1 and 2 * gap.agree <= gap.seeds:
+        return None  # the seeds do not agree on the direction: not worth a sentence
+    seeds = t("story_gap_seeds", lang, agree=gap.agree, n=gap.seeds) if gap.seeds > 1 else ""
     key = "story_gap_narrower" if gap.change < 0 else "story_gap_wider"
-    text = t(key, lang, what=format_gap(gap, lang), n=n)
-    if gap.seeds > 1:
-        text += t("story_gap_seeds", lang, agree=gap.agree, n=gap.seeds)
-    return text
+    return t(key, lang, what=format_gap(gap, lang), n=f"{round(100 * abs(gap.change), 1):.1f}",
+             seeds=seeds)
 
 
 def story(stats: Sequence[CardStat], day: int, lang: str, what_changed: str | None,
