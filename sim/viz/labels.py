@@ -278,7 +278,7 @@ LABELS: dict[str, dict[str, str]] = {
                             "By day {day}, the headline numbers show no difference yet."},
     "story_sure": {"zh": "{n} 个随机种子中有 {agree} 个方向一致；差值在 {interval} 之间。",
                    "en": "{agree} of {n} seeds agree on the direction; "
-                         "the differences lies in {interval}."},
+                         "the differences lie in {interval}."},
     "story_seeds_same": {"zh": "{n} 个随机种子的结果相同。", "en": "All {n} seeds agree."},
     "story_one_seed": {"zh": "目前只有一个随机种子：点击“播放”，后台再运行 {k} 个种子，"
                              "看看有多可靠。",
