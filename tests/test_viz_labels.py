@@ -70,7 +70,8 @@ def test_every_literal_label_the_page_uses_exists() -> None:
 
 def test_every_label_family_the_page_builds_exists() -> None:
     _, prefixes = _label_calls()
-    assert prefixes <= {"kind_", "out_", "scn_", "story_", ""}, prefixes
+    assert prefixes <= {"kind_", "out_", "scn_", "story_", "gap_group_", "gap_metric_",
+                        "hood_", ""}, prefixes
     keys = []
     keys += [lever.label_key for lever in LEVERS] + [lever.tip_key for lever in LEVERS]
     keys += [f"kind_{k}" for k in (*graph_view.HIERARCHY, *graph_view.SERVICE_KINDS)]
@@ -81,6 +82,9 @@ def test_every_label_family_the_page_builds_exists() -> None:
     keys += [f"out_{c.key}" for c in cards.CARDS]
     keys += [f"story_{d}_{c.key}" for c in cards.CARDS for d in ("up", "down")]
     keys += [f"verdict_{v}" for v in ("good", "bad", "same")]
+    keys += [f"gap_group_{g}" for g in cards.GAP_GROUPS]
+    keys += [f"gap_metric_{m}" for m in cards.GAP_METRICS]
+    keys += [f"hood_{n}" for n in graph_view.TYPE_COLOURS]
     missing = sorted(k for k in keys if k not in LABELS)
     assert not missing, missing
 

@@ -12,8 +12,17 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
+from sim.scenario import SCALE_PRESETS, load_scenario
 from sim.viz import cli as viz_cli
-from sim.viz.picker import ScenarioRefused, list_scenarios, resolve_scenario, scenarios_dir
+from sim.viz.picker import (
+    MAX_PAGE_COMMUNITIES,
+    ScenarioRefused,
+    ScenarioTooLarge,
+    list_scenarios,
+    load_for_page,
+    resolve_scenario,
+    scenarios_dir,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 GOVSIM = Path(sys.executable).parent / "govsim"
@@ -38,10 +47,13 @@ def test_lists_only_scenario_files_inside(folder: Path) -> None:
     assert list_scenarios(folder) == ["a.toml", "b.toml", "link_in.toml"]
 
 
-def test_repository_scenarios_are_listed() -> None:
+def test_repository_scenarios_are_listed_except_those_above_street_scale() -> None:
     names = list_scenarios()
-    assert names == sorted(p.name for p in (REPO / "scenarios").glob("*.toml"))
+    small = [p.name for p in sorted((REPO / "scenarios").glob("*.toml"))
+             if load_scenario(p).layout.scale in ("community", "street")]
+    assert names == small
     assert "nanjing_baseline.toml" in names
+    assert "pilot_f35.toml" not in names  # city scale, 9.5 M residents
     assert scenarios_dir().resolve() == (REPO / "scenarios").resolve()
 
 
@@ -115,3 +127,56 @@ def test_cli_arguments_checked_before_serving() -> None:
     assert 0 < port < 65536
     assert args.host == "127.0.0.1"
     assert args.handler is viz_cli.run_viz
+
+
+def test_the_page_limit_is_street_scale() -> None:
+    street = SCALE_PRESETS["street"]
+    communities = (street["districts"] * street["streets_per_district"]
+                   * street["communities_per_street"])
+    assert communities == MAX_PAGE_COMMUNITIES
+
+
+@pytest.mark.parametrize(("layout", "listed"), [
+    ('scale = "community"', True),
+    ('scale = "street"', True),
+    ('scale = "district"', False),
+    ('scale = "city"', False),
+    # a preset's name is not enough: the number of communities decides
+    ('scale = "street"\ncommunities_per_street = 13', False),
+    ('scale = "community"\ndistricts = 2\ncommunities_per_street = 7', False),
+])
+def test_files_above_street_scale_are_not_offered_nor_opened(tmp_path: Path, layout: str,
+                                                            listed: bool) -> None:
+    root = tmp_path / "scenarios"
+    root.mkdir()
+    (root / "big.toml").write_text(f"[layout]\n{layout}\n", encoding="utf-8")
+    (root / "broken.toml").write_text("[burden]\nledgers = -1\n", encoding="utf-8")
+    # a broken file stays in the list: picked, the page shows its one-line error
+    assert list_scenarios(root) == (["big.toml", "broken.toml"] if listed else ["broken.toml"])
+    assert resolve_scenario("big.toml", root)  # the path itself is fine
+    if listed:
+        assert load_for_page("big.toml", root)[1].layout.communities <= 12
+    else:
+        with pytest.raises(ScenarioTooLarge, match=r"^big\.toml: layout\.scale = .*"
+                           r"community or street scale .*govsim run or govsim batch"):
+            load_for_page("big.toml", root)
+        assert issubclass(ScenarioTooLarge, ScenarioRefused)
+
+
+def test_the_address_cannot_open_a_city_scale_file() -> None:
+    from sim.viz.app import startup
+
+    start = startup("?scenario=pilot_f35.toml&compare=pilot_f35.toml", {})
+    assert start.scenario == "nanjing_baseline.toml" and start.baseline is None
+    assert start.too_large == "pilot_f35.toml, pilot_f35.toml" and start.refused is None
+    with pytest.raises(ScenarioTooLarge):
+        __import__("sim.viz.app", fromlist=["load_picked"]).load_picked("pilot_f35.toml")
+
+
+def test_cli_refuses_a_city_scale_file_before_serving() -> None:
+    done = _govsim("scenarios/pilot_f35.toml", "--no-browser", "--port", "0")
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("govsim: scenarios/pilot_f35.toml: layout.scale = \"city\"")
+    assert "community or street scale" in lines[0] and "govsim run" in lines[0]

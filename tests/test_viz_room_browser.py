@@ -134,8 +134,17 @@ def test_presentation_mode_fits_a_projector_and_the_keys_step_and_play(
     page.keyboard.press("n")
     wait_day(page, 4)
     cards = page.locator(".govsim-card")
-    expect(cards).to_have_count(4)
+    expect(cards).to_have_count(5)  # the four headline cards and the largest gap
     expect(page.locator(".govsim-card-change").first).to_have_attribute(
+        "data-verdict", re.compile("good|bad|same"))
+    gap = page.locator(".govsim-card-gap")
+    expect(gap).to_be_visible()
+    expect(gap.locator(".govsim-card-label")).to_have_text(
+        "最大差距" if lang == "zh" else "Largest gap")
+    expect(gap).to_have_attribute("data-gap", re.compile(r"^(known|on_time)_share_gap_"))
+    expect(gap.locator(".govsim-card-what")).to_contain_text(
+        "个百分点" if lang == "zh" else " pp ")
+    expect(gap.locator(".govsim-card-change")).to_have_attribute(
         "data-verdict", re.compile("good|bad|same"))
     page.keyboard.press(" ")  # play
     expect(page.locator(".govsim-day").first).not_to_have_text(re.compile(r"(Day 4 of|第 4 天)"))
@@ -161,11 +170,12 @@ def test_presentation_mode_fits_a_projector_and_the_keys_step_and_play(
             f"{seeds_shown} {'个种子' if lang == 'zh' else 'seeds'}", timeout=120_000)
     if os.environ.get("GOVSIM_UPDATE_DOCS_IMG"):  # the picture in the docs: all 9 seeds
         expect(page.locator(".govsim-card-interval").first).to_contain_text(
-            "9", timeout=300_000)
+            re.compile(r"\b9 (个种子|seeds)"), timeout=300_000)
     assert day_of(page) == paused  # still paused
     time.sleep(1.0)  # the last frame lands
     bad = overflowing(page, ".govsim-present")
     assert not bad, bad[:8]
+    expect(page.locator(".govsim-card-gap .govsim-card-interval")).to_contain_text(seeds)
     shot = ARTIFACTS / f"workshop_present_{lang}.png"
     page.screenshot(path=str(shot))
     if lang == "zh" and os.environ.get("GOVSIM_UPDATE_DOCS_IMG"):
@@ -323,4 +333,64 @@ def test_sidebar_layout_keeps_its_parts_apart(browser: Any, page_server: PageSer
     texts = items.all_inner_texts()
     assert any(title in x for x in texts)
     assert not any(x.endswith(".toml") for x in texts), texts
+    page.context.close()
+
+
+HOOD_ZH = {"old_estate": "老旧小区", "commodity_estate": "商品房小区",
+           "resettlement_estate": "安置房", "urban_village": "城中村", "rural_village": "村"}
+
+
+def test_the_graph_coloured_by_neighbourhood_type_has_a_chinese_legend(
+        browser: Any, page_server: PageServer, scenario_root: Path) -> None:
+    """A street of 12 communities (seed 1 draws several types) coloured by type."""
+    (scenario_root / "street_types.toml").write_text(
+        'extends = "nanjing_baseline.toml"\nname = "street_types"\n\n[layout]\n'
+        'scale = "street"\n\n[sources]\n"layout.scale" = "a test street (assumption)"\n',
+        encoding="utf-8")
+    sc = load_scenario(scenario_root / "street_types.toml")
+    from sim.model import GovernanceModel
+
+    model = GovernanceModel(sc, rng=int(sc.run.seed))
+    names = [model.places.type_names[i] for i in sorted(set(
+        model.places.community_type.tolist()))]
+    assert len(names) >= 2
+    page = open_page(browser, page_server, "?lang=zh&scenario=street_types.toml")
+    expect(page.locator(".govsim-scenario")).to_contain_text("street_types")
+    before = page.locator("img.govsim-graph, .govsim-graph img").first.get_attribute("src")
+    expect(page.locator(".govsim-type-legend")).to_have_count(0)
+    page.locator(".govsim-colour-type").click()
+    legend = page.locator(".govsim-type-legend")
+    expect(legend).to_be_visible()
+    expect(legend.locator(".govsim-type")).to_have_count(len(names))
+    assert legend.locator(".govsim-type").all_inner_texts() == [HOOD_ZH[n] for n in names]
+    expect(legend).to_contain_text("小区类型")
+    page.wait_for_function(
+        "(before) => { const i = document.querySelector('img.govsim-graph, .govsim-graph img');"
+        " return i && i.getAttribute('src') !== before; }", arg=before)
+    page.locator(".govsim-step").click()
+    wait_day(page, 1)
+    time.sleep(1.0)  # the day's picture lands
+    shot = ARTIFACTS / "workshop_types_zh.png"
+    page.screenshot(path=str(shot))
+    if os.environ.get("GOVSIM_UPDATE_DOCS_IMG"):
+        shutil.copy(shot, REPO / "docs" / "img" / "workshop_types_zh.png")
+    page.locator(".govsim-lang-en").click()
+    expect(legend.locator(".govsim-type").first).to_have_text(
+        {"old_estate": "Old town estate", "commodity_estate": "Commodity-housing estate",
+         "resettlement_estate": "Resettlement estate", "urban_village": "Urban village",
+         "rural_village": "Rural village"}[names[0]])
+    page.context.close()
+
+
+def test_a_city_scale_file_is_not_offered_and_its_address_is_refused(
+        browser: Any, page_server: PageServer, scenario_root: Path) -> None:
+    assert (scenario_root / "pilot_f35.toml").exists()
+    page = open_page(browser, page_server, "?lang=zh&scenario=pilot_f35.toml")
+    expect(page.locator(".govsim-too-large")).to_contain_text("pilot_f35.toml")
+    expect(page.locator(".govsim-too-large")).to_contain_text("govsim run")
+    expect(page.locator(".govsim-scenario")).to_contain_text("南京现状")  # the default runs
+    page.locator(".govsim-scenario").click()
+    items = page.locator(".govsim-scenario-menu .v-list-item__title")
+    expect(items.first).to_be_visible()
+    assert not any("pilot_f35" in x for x in items.all_inner_texts())
     page.context.close()

@@ -28,16 +28,22 @@ import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import InputError
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario
 from sim.viz.address import Address, make_query, parse_address
 from sim.viz.browser import AddressBar, BrowserLanguages, KeyShortcuts
 from sim.viz.cards import (
-    CARD_KEYS,
+    GAP_CARD,
+    REPLICATE_KEYS,
     CardStat,
+    GapStat,
     card_stats,
     format_card_change,
     format_card_value,
+    format_gap,
+    format_gap_change,
+    format_gap_value,
     format_interval,
+    gap_stat,
 )
 from sim.viz.charts import PANEL_KEYS, draw_charts, series_bands, x_extent
 from sim.viz.compare import (
@@ -49,11 +55,18 @@ from sim.viz.compare import (
     verdict,
 )
 from sim.viz.export import caption, captioned_png, file_stem, runs_csv
-from sim.viz.graph_view import draw_graph
-from sim.viz.labels import LANG_NAMES, LANGS, pick_language, scenario_title, t
+from sim.viz.graph_view import OTHER_TYPE_COLOUR, TYPE_COLOURS, draw_graph, types_present
+from sim.viz.labels import LABELS, LANG_NAMES, LANGS, pick_language, scenario_title, t
 from sim.viz.levers import LEVER_BY_KEY, LEVERS, changed_levers, lever_values
 from sim.viz.live import IMAGE_FORMAT, LiveCharts, LiveGraph
-from sim.viz.picker import ENV_SCENARIO, ScenarioRefused, list_scenarios, resolve_scenario
+from sim.viz.picker import (
+    ENV_SCENARIO,
+    ScenarioRefused,
+    ScenarioTooLarge,
+    list_scenarios,
+    load_for_page,
+    resolve_scenario,
+)
 from sim.viz.replicates import EXTRA_SEEDS, Replicates
 from sim.viz.save import save_scenario
 from sim.viz.story import describe_change, story
@@ -97,21 +110,27 @@ CSS = """
 .govsim-cards { display: flex; gap: 8px; flex-wrap: nowrap; }
 .govsim-card { flex: 1 1 0; min-width: 0; padding: 6px 10px; border-radius: 6px;
   background: #fafafa; border: 1px solid #e0e0e0; }
-.govsim-card-label { font-size: 0.85em; color: #444; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.govsim-card-label { font-size: 0.85em; color: #444; line-height: 1.2; }
 .govsim-card-value { font-size: 1.6em; font-weight: 600; line-height: 1.2; }
 .govsim-card-change { font-size: 1.0em; font-weight: 600; }
 .govsim-card-interval { font-size: 0.78em; color: #555; line-height: 1.25; }
-.govsim-present .govsim-card-value { font-size: 2.1em; }
-.govsim-present .govsim-card-change { font-size: 1.05em; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
-.govsim-present .govsim-card-label { font-size: 1.0em; }
+.govsim-card-unit { font-size: 0.55em; font-weight: 600; }
+.govsim-card-what { font-size: 0.85em; line-height: 1.25; }
+.govsim-present .govsim-card-value { font-size: 1.9em; }
+.govsim-present .govsim-card-change { font-size: 0.95em; line-height: 1.2; }
+.govsim-present .govsim-card-label { font-size: 0.95em; }
 .govsim-story { font-size: 1.0em; line-height: 1.35; }
 .govsim-present .govsim-story { font-size: 1.12em; }
 .govsim-present-day { font-size: 1.9em; font-weight: 700; white-space: nowrap; }
 .govsim-present-pictures { display: flex; gap: 8px; align-items: flex-start; }
 .govsim-present-pictures > div { flex: 1 1 0; min-width: 0; }
-.govsim-present-pictures img { max-width: 100%; max-height: 320px; object-fit: contain; }
+.govsim-present-pictures img { display: block; max-width: 100%; max-height: 300px;
+  object-fit: contain; }
+.govsim-type-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center;
+  font-size: 0.9em; margin: 4px 0; }
+.govsim-type { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
+.govsim-swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+  border: 1px solid #555; }
 .govsim-export-row { display: flex; flex-wrap: wrap; gap: 4px; }
 .govsim-main { max-width: 100%; overflow-x: hidden; }
 .govsim-outcomes td[data-verdict=good] { color: #1b7f3a; font-weight: 600; }
@@ -129,6 +148,7 @@ class Startup:
     refused: str | None  # the refused path(s), to tell the user
     address: Address = field(default_factory=Address)
     baseline: str | None = None  # comparing with it (from the address)
+    too_large: str | None = None  # file(s) above street scale the address asked for
 
 
 def startup(search: str | None, headers: dict[str, Any] | None) -> Startup:
@@ -136,24 +156,40 @@ def startup(search: str | None, headers: dict[str, Any] | None) -> Startup:
     from_query = address.lang is not None
     lang = address.lang or pick_language((headers or {}).get("accept-language"))
     names = list_scenarios()
-    refused = []
-    wanted = address.scenario or os.environ.get(ENV_SCENARIO)
-    chosen = None
-    if wanted:
+    refused: list[str] = []
+    too_large: list[str] = []
+
+    def checked(ref: str) -> str | None:
         try:
-            chosen = resolve_scenario(wanted).relative_to(_root()).as_posix()
+            return page_name(ref)
+        except ScenarioTooLarge:
+            too_large.append(ref)
         except (ScenarioRefused, ValueError):
-            refused.append(wanted)
+            refused.append(ref)
+        return None
+
+    wanted = address.scenario or os.environ.get(ENV_SCENARIO)
+    chosen = checked(wanted) if wanted else None
     if chosen is None:
         chosen = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else (names[0] if names else None)
-    baseline = None
-    if address.baseline:
-        try:
-            baseline = resolve_scenario(address.baseline).relative_to(_root()).as_posix()
-        except (ScenarioRefused, ValueError):
-            refused.append(address.baseline)
+    baseline = checked(address.baseline) if address.baseline else None
     return Startup(lang=lang, lang_from_query=from_query, scenario=chosen,
-                   refused=", ".join(refused) or None, address=address, baseline=baseline)
+                   refused=", ".join(refused) or None, address=address, baseline=baseline,
+                   too_large=", ".join(too_large) or None)
+
+
+def page_name(ref: str) -> str:
+    """A scenario's name in the folder, if the page may open it: inside ``scenarios/``
+    and at most street scale (:class:`ScenarioTooLarge`). A broken file is let through:
+    the page shows its one-line error."""
+    name = resolve_scenario(ref).relative_to(_root()).as_posix()
+    try:
+        load_for_page(name)
+    except ScenarioRefused:
+        raise
+    except InputError:
+        pass
+    return name
 
 
 def _root() -> Any:
@@ -163,7 +199,7 @@ def _root() -> Any:
 
 
 def load_picked(name: str) -> Scenario:
-    return load_scenario(resolve_scenario(name))
+    return load_for_page(name)[1]
 
 
 @dataclass
@@ -190,7 +226,7 @@ def build(name: str | None, edits: dict[str, Any], base: str | None, compare: bo
         run_seed = int(picked.run.seed if seed_value is None else seed_value)
         workshop = Workshop(changed, run_seed, baseline, edits=overrides)
         reps = Replicates([(r.role, r.scenario) for r in workshop.runs], run_seed,
-                          workshop.days, CARD_KEYS, EXTRA_SEEDS)
+                          workshop.days, REPLICATE_KEYS, EXTRA_SEEDS)
         return Built(workshop, picked, None, reps)
     except InputError as exc:
         return Built(None, picked, str(exc))
@@ -304,6 +340,9 @@ def ScenarioPicker(view: View) -> None:
         if view.start.refused:
             solara.Error(t("scenario_refused", lang, path=view.start.refused), dense=True,
                          classes=["govsim-refused"])
+        if view.start.too_large:
+            solara.Error(t("scenario_too_large", lang, path=view.start.too_large), dense=True,
+                         classes=["govsim-refused", "govsim-too-large"])
         if view.start.address.ignored:
             solara.Warning(t("address_ignored", lang,
                              items=", ".join(view.start.address.ignored)), dense=True,
@@ -516,6 +555,12 @@ def current_cards(workshop: Workshop, reps: Replicates | None) -> list[CardStat]
     return card_stats(summaries, workshop.day, done)
 
 
+def current_gap(workshop: Workshop, reps: Replicates | None) -> GapStat:
+    summaries = {run.role: s for run, s in workshop.summaries()}
+    done = reps.done() if reps is not None else []
+    return gap_stat(summaries, workshop.day, done)
+
+
 @solara.component
 def ExportControls(view: View) -> None:
     update_counter.get()  # the file names carry the day
@@ -640,7 +685,7 @@ def Outcomes(lang: str, workshop: Workshop) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=outcomes_html(lang, workshop))
 
 
-def cards_html(lang: str, stats: list[CardStat]) -> str:
+def cards_html(lang: str, stats: list[CardStat], gap: GapStat | None = None) -> str:
     """The headline cards as one piece of HTML (one widget update a day)."""
     cards = []
     for s in stats:
@@ -665,10 +710,42 @@ def cards_html(lang: str, stats: list[CardStat]) -> str:
         parts.append(_tag("div", note, {"class": "govsim-card-interval"}))
         cards.append(f'<div class="govsim-card govsim-card-{html.escape(s.card.key)}" '
                      f'data-key="{html.escape(s.card.key)}">{"".join(parts)}</div>')
+    if gap is not None:
+        cards.append(gap_card_html(lang, gap))
     return "".join(cards)
 
 
-def story_lines(view: View, stats: list[CardStat]) -> list[str]:
+def gap_card_html(lang: str, g: GapStat) -> str:
+    """The largest-gap card: the gap in large type, what it is in words, its change."""
+    value = format_gap_value(g, lang)
+    number, _, unit = value.partition(" ")
+    parts = [_tag("div", t("gap_card", lang), {"class": "govsim-card-label"}),
+             f'<div class="govsim-card-value">{html.escape(number)}'
+             + (_tag("span", " " + unit, {"class": "govsim-card-unit"}) if unit else "")
+             + "</div>",
+             _tag("div", format_gap(g, lang), {"class": "govsim-card-what"})]
+    comparing = g.baseline is not None
+    if comparing and g.key is not None:
+        parts.append(_tag("div", format_gap_change(g, lang),
+                          {"class": "govsim-card-change", "data-verdict": g.verdict,
+                           "style": f"color: {g.colour}"}))
+    if g.seeds > 1 and comparing:
+        note = t("card_change_interval", lang, n=g.seeds, agree=g.agree,
+                 interval=format_interval(GAP_CARD, g.change_low, g.change_high, lang,
+                                          change=True))
+    elif g.seeds > 1:
+        note = t("card_interval", lang, n=g.seeds,
+                 interval=format_interval(GAP_CARD, g.low, g.high, lang))
+    else:
+        note = t("card_one_seed", lang) if comparing else t("card_no_compare", lang)
+    parts.append(_tag("div", note, {"class": "govsim-card-interval"}))
+    attrs = (f'class="govsim-card govsim-card-gap" data-key="largest_gap" '
+             f'data-gap="{html.escape(g.key or "")}" '
+             f'title="{html.escape(t("gap_tip", lang), quote=True)}"')
+    return f"<div {attrs}>{''.join(parts)}</div>"
+
+
+def story_lines(view: View, stats: list[CardStat], gap: GapStat | None = None) -> list[str]:
     workshop = view.workshop
     assert workshop is not None
     scenario = view.built.scenario
@@ -680,7 +757,7 @@ def story_lines(view: View, stats: list[CardStat]) -> list[str]:
                                base_title)
     reps = view.built.replicates
     running = reps is not None and reps.started and len(reps.done()) < reps.n
-    return story(stats, workshop.day, view.lang, what, running)
+    return story(stats, workshop.day, view.lang, what, running, gap)
 
 
 @solara.component
@@ -689,13 +766,14 @@ def StoryAndCards(view: View) -> None:
     workshop = view.workshop
     assert workshop is not None
     stats = current_cards(workshop, view.built.replicates)
-    lines = story_lines(view, stats)
+    gap = current_gap(workshop, view.built.replicates)
+    lines = story_lines(view, stats, gap)
     reps = view.built.replicates
     with solara.Column(gap="6px", classes=["govsim-summary"]):
         solara.HTML(tag="div", classes=["govsim-story"], attributes={"lang": view.lang},
                     unsafe_innerHTML=html.escape(("" if view.lang == "zh" else " ").join(lines)))
         solara.HTML(tag="div", classes=["govsim-cards"],
-                    unsafe_innerHTML=cards_html(view.lang, stats))
+                    unsafe_innerHTML=cards_html(view.lang, stats, gap))
         if reps is not None and not view.presenting:
             done = len(reps.done())
             text = t("seeds_running", view.lang, k=reps.n, done=done) if reps.started \
@@ -720,14 +798,37 @@ def _pictures(view: View, live_graph: LiveGraph, live_charts: LiveCharts,
 
 
 @solara.component
-def ColourToggle(lang: str) -> None:
+def ColourToggle(lang: str, workshop: Workshop) -> None:
     with solara.Tooltip(t("colour_by_tip", lang)):
         solara.ToggleButtonsSingle(value=colour_by.value, on_value=colour_by.set, children=[
             solara.Button(t("colour_open", lang), value="open", text=True,
                           classes=["govsim-colour-open"]),
             solara.Button(t("colour_trust", lang), value="trust", text=True,
                           classes=["govsim-colour-trust"]),
+            solara.Button(t("colour_type", lang), value="type", text=True,
+                          classes=["govsim-colour-type"]),
         ])
+    if colour_by.value == "type":
+        solara.HTML(tag="div", classes=["govsim-type-legend"], attributes={"lang": lang},
+                    unsafe_innerHTML=type_legend_html(
+                        lang, types_present([r.model for r in workshop.runs])))
+
+
+def hood_label(name: str, lang: str) -> str:
+    """A neighbourhood type's name in the page's language (unknown: as in the file)."""
+    return t(f"hood_{name}", lang) if f"hood_{name}" in LABELS else name
+
+
+def type_legend_html(lang: str, names: list[str]) -> str:
+    """The types on the graph, each with its colour (the picture has the same legend)."""
+    items = []
+    for name in names:
+        colour = TYPE_COLOURS.get(name, OTHER_TYPE_COLOUR)
+        swatch = (f'<span class="govsim-swatch" style="background: {colour}"></span>')
+        items.append(f'<span class="govsim-type" data-type="{html.escape(name)}">{swatch}'
+                     f"{html.escape(hood_label(name, lang))}</span>")
+    return _tag("span", t("type_legend", lang), {"class": "govsim-type-legend-title"}) + \
+        "".join(items)
 
 
 @solara.component
@@ -748,7 +849,7 @@ def Views(view: View) -> None:
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Card(t("tab_community", lang), margin=0,
                          style={"flex": wide, "min-width": "0"}):
-            ColourToggle(lang)
+            ColourToggle(lang, workshop)
             with solara.Tooltip(t("graph_tip", lang)):
                 solara.Image(graph_png, width="100%", format=IMAGE_FORMAT,
                              classes=["govsim-graph"])

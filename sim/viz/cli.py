@@ -9,7 +9,7 @@ import sys
 
 from sim.errors import InputError
 from sim.viz import server
-from sim.viz.picker import resolve_scenario, scenarios_dir
+from sim.viz.picker import load_for_page, scenarios_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,12 +35,10 @@ def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
     """The scenario name (checked by the picker) and the port; InputError when wrong."""
     name = None
     if args.scenario:
-        real = resolve_scenario(args.scenario, allow_outside_spelling=True)
+        # Refuse a broken, oversized or city-scale file now, not in the page after the
+        # server started.
+        real, _ = load_for_page(args.scenario, allow_outside_spelling=True)
         name = real.relative_to(scenarios_dir().resolve()).as_posix()
-        # Refuse a broken or oversized file now, not in the page after the server started.
-        from sim.scenario import load_scenario
-
-        load_scenario(real)
     port = int(args.port)
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port}: allowed 0 to 65535")

@@ -8,8 +8,12 @@ depends only on the graph's places, so it is computed once per layout and reused
 every frame and every re-run with other levers.
 
 Grids and micro-grids are coloured by open issues (per 1,000 residents, so both rings
-share one scale) or by residents' mean trust, and sized by open issues; grid workers
-and riders are drawn with Mesa ``AgentPortrayalStyle`` portrayals.
+share one scale), by residents' mean trust, or by their community's neighbourhood type
+(old estate, commodity housing, resettlement estate, urban or rural village:
+``model.places.community_type``), and sized by open issues; grid workers and riders are
+drawn with Mesa ``AgentPortrayalStyle`` portrayals. Buildings (楼栋, below the
+micro-grids; over 100,000 at city scale) are not drawn: their micro-grid stands
+for them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib as mpl
@@ -29,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from mesa.visualization.components import AgentPortrayalStyle
 
-from sim.viz.labels import t
+from sim.viz.labels import LABELS, t
 
 HIERARCHY: tuple[str, ...] = ("city", "district", "street", "community", "grid", "micro_grid")
 SERVICE_KINDS: tuple[str, ...] = (
@@ -47,6 +51,18 @@ MAX_ROUTE_EDGES = 5000
 MAX_AGENT_MARKERS = 20000
 OPEN_CMAP = "YlOrRd"
 TRUST_CMAP = "RdYlGn"
+COLOUR_MODES: tuple[str, ...] = ("open", "trust", "type")
+# Neighbourhood types (sim.scenario's [neighbourhoods.types]), Okabe-Ito colours, which
+# stay apart for colour-blind readers; a type not listed here is drawn grey.
+TYPE_COLOURS: dict[str, str] = {
+    "old_estate": "#E69F00",
+    "commodity_estate": "#56B4E9",
+    "resettlement_estate": "#009E73",
+    "urban_village": "#CC79A7",
+    "rural_village": "#F0E442",
+    "uniform": "#BBBBBB",
+}
+OTHER_TYPE_COLOUR = "#999999"
 
 
 def portray_grid_worker(agent: Any) -> AgentPortrayalStyle:
@@ -80,6 +96,8 @@ class Layout:
 def _by_kind(graph: nx.Graph) -> dict[str, list[tuple[int, str]]]:
     out: dict[str, list[tuple[int, str]]] = {}
     for node, data in graph.nodes(data=True):
+        if data["kind"] == "building":  # not drawn (see the module's docstring)
+            continue
         out.setdefault(data["kind"], []).append((int(data.get("index", 0)), node))
     for nodes in out.values():
         nodes.sort()
@@ -230,6 +248,39 @@ class PlaceValues:
     open_micro: np.ndarray
     trust_grid: np.ndarray
     trust_micro: np.ndarray
+    # neighbourhood type names, by index (places do not change type during a run)
+    type_community: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    type_grid: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    type_micro: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+
+
+def place_types(model: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each community's, grid's and micro-grid's neighbourhood type name."""
+    places = getattr(model, "places", None)
+    if places is None:
+        return (np.array([], dtype=object),) * 3
+    names = np.array(places.type_names, dtype=object)
+    kind = np.asarray(places.community_type, dtype=int)
+    return (names[kind], names[kind[np.asarray(places.grid_community, dtype=int)]],
+            names[kind[np.asarray(places.micro_grid_community, dtype=int)]])
+
+
+def types_present(models: Sequence[Any]) -> list[str]:
+    """The neighbourhood types of the runs' communities, in the scenario's order."""
+    out: list[str] = []
+    for model in models:
+        places = getattr(model, "places", None)
+        if places is None:
+            continue
+        used = set(np.unique(np.asarray(places.community_type, dtype=int)).tolist())
+        out += [n for i, n in enumerate(places.type_names) if i in used and n not in out]
+    return out
+
+
+def type_colours(names: np.ndarray) -> np.ndarray:
+    """RGBA colours for an array of type names."""
+    return mpl.colors.to_rgba_array([TYPE_COLOURS.get(str(n), OTHER_TYPE_COLOUR)
+                                     for n in names]).reshape(-1, 4)
 
 
 def place_values(model: Any, layout: Layout) -> PlaceValues:
@@ -246,7 +297,7 @@ def place_values(model: Any, layout: Layout) -> PlaceValues:
         trust_grid = np.divide(num, den, out=np.full(len(open_grid), np.nan), where=den > 0)
     else:
         trust_grid = np.full(len(open_grid), np.nan)
-    return PlaceValues(open_grid, open_micro, trust_grid, trust_micro)
+    return PlaceValues(open_grid, open_micro, trust_grid, trust_micro, *place_types(model))
 
 
 _PARENTS: weakref.WeakKeyDictionary[nx.Graph, np.ndarray | None] = weakref.WeakKeyDictionary()
@@ -339,11 +390,16 @@ def place_style(kind: str, vals: PlaceValues, lay: Layout, colour_by: str, norm:
                 cmap: Any) -> tuple[np.ndarray, np.ndarray]:
     """Colours and marker sizes of one ring's places."""
     if kind == "grid":
-        open_arr, trust_arr, base = vals.open_grid, vals.trust_grid, 90.0
+        open_arr, trust_arr, types, base = vals.open_grid, vals.trust_grid, vals.type_grid, 90.0
     else:
-        open_arr, trust_arr, base = vals.open_micro, vals.trust_micro, 30.0
-    shade = trust_arr if colour_by == "trust" else _per_1000(open_arr, lay.residents.get(kind))
-    colours = cmap(norm(np.nan_to_num(shade, nan=0.0)))
+        open_arr, trust_arr, types, base = (vals.open_micro, vals.trust_micro, vals.type_micro,
+                                            30.0)
+    if colour_by == "type" and len(types) == len(open_arr):
+        colours = type_colours(types)
+    else:
+        shade = trust_arr if colour_by == "trust" else _per_1000(open_arr,
+                                                                 lay.residents.get(kind))
+        colours = cmap(norm(np.nan_to_num(shade, nan=0.0)))
     sizes = base + 12.0 * np.sqrt(np.maximum(open_arr, 0)) * (base / 30.0)
     return colours, sizes
 
@@ -365,7 +421,7 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
     cax = fig.add_axes((0.9, 0.32, 0.018, 0.5))
     layouts = [layout_for(model.graph) for _, model in runs]
     values = [place_values(model, lay) for (_, model), lay in zip(runs, layouts, strict=True)]
-    if colour_by == "trust":
+    if colour_by in ("trust", "type"):
         norm = Normalize(0.0, 1.0)
         cmap = mpl.colormaps[TRUST_CMAP]
         bar_label = t("colourbar_trust", lang)
@@ -381,8 +437,17 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
         places = _draw_one(ax, model, lay, vals, colour_by, norm, cmap, lang, animated)
         fig.govsim_places.extend(places)
         fig.govsim_titles.append(ax.set_title(title, fontsize=11, animated=animated))
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=bar_label)
-    handles = [
+    type_handles = []
+    if colour_by == "type":  # a legend of the types instead of a colour scale
+        cax.remove()
+        type_handles = [
+            Line2D([], [], color="#555555", marker="o", linestyle="", markersize=8,
+                   markeredgewidth=0.5, markerfacecolor=TYPE_COLOURS.get(name, OTHER_TYPE_COLOUR),
+                   label=t(f"hood_{name}", lang) if f"hood_{name}" in LABELS else name)
+            for name in types_present([model for _, model in runs])]
+    else:
+        fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=bar_label)
+    handles = [*type_handles,
         Line2D([], [], color="#1f4e9c", marker="s", linestyle="", markersize=5,
                label=t("legend_grid_worker", lang)),
         Line2D([], [], color="#d62728", marker="^", linestyle="", markersize=6,
@@ -422,7 +487,11 @@ def _draw_one(ax: Any, model: Any, lay: Layout, vals: PlaceValues, colour_by: st
         ax.add_collection(LineCollection(routes, colors="#f4a460", linewidths=0.5,
                                          alpha=0.5, zorder=1))
     if lay.root:
-        ax.scatter([0], [0], s=160, c="#444444", marker="o", zorder=2)
+        root_colour = "#444444"
+        if colour_by == "type" and lay.root == "community" and len(vals.type_community) == 1:
+            root_colour = TYPE_COLOURS.get(str(vals.type_community[0]), OTHER_TYPE_COLOUR)
+        ax.scatter([0], [0], s=160, c=root_colour, marker="o", zorder=2,
+                   edgecolors="#444444", linewidths=1.0)
         ax.annotate(t(f"kind_{lay.root}", lang), (0, 0), xytext=(0, -14),
                     textcoords="offset points", ha="center", fontsize=8)
     places = []
@@ -434,11 +503,17 @@ def _draw_one(ax: Any, model: Any, lay: Layout, vals: PlaceValues, colour_by: st
         places.append((ax, kind, ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=colours,
                                             edgecolors="#555555", linewidths=0.5, zorder=2,
                                             animated=animated)))
-    # Other hierarchy rings (street / district scale) as small grey dots.
+    # Other hierarchy rings (street / district scale) as small grey dots; by type, the
+    # communities in their type's colour.
     for kind in lay.shown:
         if kind not in ("grid", "micro_grid"):
             xy = lay.pos[kind]
-            ax.scatter(xy[:, 0], xy[:, 1], s=40, c="#888888", zorder=2)
+            colour: Any = "#888888"
+            if colour_by == "type" and kind == "community" and \
+                    len(vals.type_community) == len(xy):
+                colour = type_colours(vals.type_community)
+            ax.scatter(xy[:, 0], xy[:, 1], s=40, c=colour, zorder=2, edgecolors="#555555",
+                       linewidths=0.5)
     for kind, xy in lay.services.items():
         colour, marker = SERVICE_STYLE[kind]
         ax.scatter(xy[:, 0], xy[:, 1], s=70, c=colour, marker=marker, zorder=3)

@@ -25,6 +25,11 @@ LABELS: dict[str, dict[str, str]] = {
                      "en": "Scenarios in the scenarios/ folder; nothing outside it is opened"},
     "scenario_refused": {"zh": "已拒绝：{path} 不是 scenarios/ 文件夹中的情景文件",
                          "en": "Refused: {path} is not a scenario file in scenarios/"},
+    "scenario_too_large": {"zh": "已拒绝：{path} 超出街道规模；本页面只运行社区或街道规模的情景，"
+                                 "其余请用 govsim run 或 govsim batch 运行",
+                           "en": "Refused: {path} is above street scale; the page runs "
+                                 "community or street scale only (use govsim run or govsim "
+                                 "batch for it)"},
     "scenario_invalid": {"zh": "参数无效：{message}", "en": "Invalid setting: {message}"},
     "no_scenarios": {"zh": "scenarios/ 文件夹中没有情景文件", "en":
                      "There are no scenario files in scenarios/"},
@@ -81,10 +86,19 @@ LABELS: dict[str, dict[str, str]] = {
     "tab_charts": {"zh": "动态图表", "en": "Live charts"},
     "graph_title": {"zh": "{name}：第 {day} 天", "en": "{name}: day {day}"},
     "colour_by": {"zh": "着色依据", "en": "Colour by"},
-    "colour_by_tip": {"zh": "网格和微网格按未办结问题或居民信任着色", "en":
-                      "Grids and micro-grids coloured by open issues or by residents' trust"},
+    "colour_by_tip": {"zh": "网格和微网格按未办结问题、居民信任或所在社区的小区类型着色", "en":
+                      "Grids and micro-grids coloured by open issues, by residents' trust or "
+                      "by their community's neighbourhood type"},
     "colour_open": {"zh": "未办结问题", "en": "Open issues"},
     "colour_trust": {"zh": "居民信任", "en": "Residents' trust"},
+    "colour_type": {"zh": "小区类型", "en": "Neighbourhood type"},
+    "type_legend": {"zh": "小区类型：", "en": "Neighbourhood types:"},
+    "hood_old_estate": {"zh": "老旧小区", "en": "Old town estate"},
+    "hood_commodity_estate": {"zh": "商品房小区", "en": "Commodity-housing estate"},
+    "hood_resettlement_estate": {"zh": "安置房", "en": "Resettlement estate"},
+    "hood_urban_village": {"zh": "城中村", "en": "Urban village"},
+    "hood_rural_village": {"zh": "村", "en": "Rural village"},
+    "hood_uniform": {"zh": "统一", "en": "Uniform (all alike)"},
     "colourbar_open": {"zh": "未办结问题（每千居民）", "en": "Open issues per 1,000 residents"},
     "colourbar_trust": {"zh": "平均信任（0–1）", "en": "Mean trust (0-1)"},
     "graph_tip": {"zh": "圆点大小表示未办结问题数；内圈为网格，外圈为微网格",
@@ -216,6 +230,30 @@ LABELS: dict[str, dict[str, str]] = {
     "verdict_same": {"zh": "无变化", "en": "no change"},
     "unit_days_value": {"zh": "{v} 天", "en": "{v} days"},
     "unit_count_value": {"zh": "{v} 件", "en": "{v}"},
+    "gap_card": {"zh": "最大差距", "en": "Largest gap"},
+    "gap_tip": {"zh": "老年人、不上网的居民、流动人口与其他人之间（或各小区类型之间）"
+                      "知晓率和按时办结率的差距中最大的一项；越接近 0 越好 [P9]",
+                "en": "The largest of the gaps in known and on-time shares between the "
+                      "elderly, offline residents or the floating population and everyone "
+                      "else (or between neighbourhood types); closer to zero is better [P9]"},
+    "gap_group_elderly": {"zh": "老年人", "en": "Elderly"},
+    "gap_group_offline": {"zh": "不上网的居民", "en": "Offline residents"},
+    "gap_group_floating": {"zh": "流动人口", "en": "Floating population"},
+    "gap_group_types": {"zh": "小区类型之间", "en": "Between neighbourhood types"},
+    "gap_metric_known_share": {"zh": "知晓率", "en": "known share"},
+    "gap_metric_on_time_share": {"zh": "按时办结率", "en": "on-time share"},
+    "gap_lower": {"zh": "{group}：{metric}比其他人低 {n} 个百分点", "en":
+                  "{group}: {metric} {n} pp lower than others'"},
+    "gap_higher": {"zh": "{group}：{metric}比其他人高 {n} 个百分点", "en":
+                   "{group}: {metric} {n} pp higher than others'"},
+    "gap_level": {"zh": "{group}：{metric}与其他人持平", "en":
+                  "{group}: {metric} level with others'"},
+    "gap_types": {"zh": "{group}：{metric}最高与最低相差 {n} 个百分点", "en":
+                  "{group}: {metric} {n} pp apart, highest to lowest"},
+    "gap_none": {"zh": "尚未测得差距", "en": "No gap measured yet"},
+    "gap_narrower": {"zh": "比基准缩小 {n} 个百分点", "en": "{n} pp narrower vs baseline"},
+    "gap_wider": {"zh": "比基准扩大 {n} 个百分点", "en": "{n} pp wider vs baseline"},
+    "gap_same": {"zh": "与基准相同", "en": "same as baseline"},
     "difference_label": {"zh": "差值（改变后 − 基准）", "en": "Difference (changed − baseline)"},
     "seeds_running": {"zh": "后台正在运行另外 {k} 个随机种子：已完成 {done} 个", "en":
                       "{k} more seeds running in the background: {done} done"},
@@ -240,7 +278,7 @@ LABELS: dict[str, dict[str, str]] = {
                             "By day {day}, the headline numbers show no difference yet."},
     "story_sure": {"zh": "{n} 个随机种子中有 {agree} 个方向一致；差值在 {interval} 之间。",
                    "en": "{agree} of {n} seeds agree on the direction; "
-                         "the differences lies in {interval}."},
+                         "the differences lie in {interval}."},
     "story_seeds_same": {"zh": "{n} 个随机种子的结果相同。", "en": "All {n} seeds agree."},
     "story_one_seed": {"zh": "目前只有一个随机种子：点击“播放”，后台再运行 {k} 个种子，"
                              "看看有多可靠。",
@@ -249,6 +287,13 @@ LABELS: dict[str, dict[str, str]] = {
     "story_one_seed_running": {"zh": "目前只有一个随机种子；另外 {k} 个正在后台运行。", "en":
                                "One seed only so far; {k} more are running in the "
                                "background."},
+    "story_gap_narrower": {"zh": "最大差距（{what}）比基准缩小了 {n} 个百分点{seeds}。", "en":
+                           "The largest gap ({what}) is {n} pp narrower than the "
+                           "baseline's{seeds}."},
+    "story_gap_wider": {"zh": "最大差距（{what}）比基准扩大了 {n} 个百分点{seeds}。", "en":
+                        "The largest gap ({what}) is {n} pp wider than the baseline's{seeds}."},
+    "story_gap_seeds": {"zh": "（{n} 个随机种子中有 {agree} 个方向一致）", "en":
+                        " ({agree} of {n} seeds agree)"},
     "story_up_on_time_share": {"zh": "每 100 件问题中按时办结多 {n} 件", "en":
                                "closed {n} more issues in 100 on time"},
     "story_down_on_time_share": {"zh": "每 100 件问题中按时办结少 {n} 件", "en":

@@ -4,6 +4,9 @@ Every way a scenario reaches the page (the ``govsim viz`` argument, the page's
 ``?scenario=`` address, the picker) goes through :func:`resolve_scenario`, which
 refuses ``..``, paths whose real location (after symlinks) is outside the folder, files
 that are not ``.toml``, and a file whose ``extends`` chain leads outside the folder.
+The page runs community or street scale only (:func:`check_page_scale`): a district or
+city file (``pilot_f35.toml``: 9.5 M residents) is left out of the picker and refused,
+and runs with ``govsim run`` / ``govsim batch``.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from sim.errors import InputError
 from sim.limits import MAX_EXTENDS
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 ENV_DIR = "GOVSIM_SCENARIOS_DIR"
 ENV_SCENARIO = "GOVSIM_VIZ_SCENARIO"  # the scenario `govsim viz` was given
@@ -22,6 +29,40 @@ SAVED_SUBDIR = "saved"  # scenarios saved from the page (see sim.viz.save)
 
 class ScenarioRefused(InputError):
     """A scenario path outside ``scenarios/`` (or not a scenario file there)."""
+
+
+class ScenarioTooLarge(ScenarioRefused):
+    """A scenario above street scale: the page would take minutes a day to draw it."""
+
+
+PAGE_SCALES: tuple[str, ...] = ("community", "street")
+# The street preset's 12 communities (sim.scenario.SCALE_PRESETS, checked by a test):
+# what the page can step and draw every frame. Not imported here, so that `govsim`
+# starts without loading the scenario schema.
+MAX_PAGE_COMMUNITIES = 12
+
+
+def check_page_scale(scenario: Scenario, shown: str) -> None:
+    """Refuse a scenario above street scale (by its preset or its community count)."""
+    lay = scenario.layout
+    if lay.scale in PAGE_SCALES and lay.communities <= MAX_PAGE_COMMUNITIES:
+        return
+    raise ScenarioTooLarge(
+        f"{shown}: layout.scale = \"{lay.scale}\" ({lay.communities:,} communities, "
+        f"{lay.residents:,} residents): the workshop page runs community or street scale "
+        f"(up to {MAX_PAGE_COMMUNITIES} communities); use govsim run or govsim batch for "
+        "this file")
+
+
+def load_for_page(ref: str | os.PathLike[str], root: Path | None = None, *,
+                  allow_outside_spelling: bool = False) -> tuple[Path, Scenario]:
+    """Resolve ``ref`` (:func:`resolve_scenario`), load it and check it fits the page."""
+    from sim.scenario import load_scenario
+
+    real = resolve_scenario(ref, root, allow_outside_spelling=allow_outside_spelling)
+    scenario = load_scenario(real)
+    check_page_scale(scenario, os.fspath(ref).strip())
+    return real, scenario
 
 
 def scenarios_dir() -> Path:
@@ -35,7 +76,8 @@ def scenarios_dir() -> Path:
 
 def list_scenarios(root: Path | None = None) -> list[str]:
     """Names (relative to the folder) of the scenario files the picker offers: the
-    folder's own files, then those saved from the page (``saved/NAME.toml``)."""
+    folder's own files, then those saved from the page (``saved/NAME.toml``). Files
+    above street scale are left out; a broken file stays (picked, it shows its error)."""
     root = scenarios_dir() if root is None else root
     if not root.is_dir():
         return []
@@ -44,9 +86,11 @@ def list_scenarios(root: Path | None = None) -> list[str]:
     for path in paths:
         name = path.relative_to(root).as_posix()
         try:
-            resolve_scenario(name, root)
+            load_for_page(name, root)
         except ScenarioRefused:
             continue
+        except InputError:
+            pass
         names.append(name)
     return names
 

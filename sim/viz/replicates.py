@@ -44,6 +44,13 @@ class Replicate:
     index: int
     frames: dict[str, pd.DataFrame]
     cards: dict[str, np.ndarray]  # role -> (days + 1, len(keys)); row d = after day d
+    keys: tuple[str, ...] = ()  # the summary keys of the cards' columns
+
+    def value(self, role: str, day: int, key: str) -> float:
+        """A summary value of ``role`` after ``day`` (NaN if not recorded)."""
+        if key not in self.keys or role not in self.cards or day >= len(self.cards[role]):
+            return float("nan")
+        return float(self.cards[role][day, self.keys.index(key)])
 
 
 def _low_priority() -> None:
@@ -81,7 +88,7 @@ def run_replicate(index: int, runs: Sequence[tuple[str, Scenario]], seed: Any, d
                 table[day] = [float(s.get(k, np.nan)) for k in keys]
         frames[role] = model.daily_frame()
         cards[role] = table
-    return Replicate(index, frames, cards)
+    return Replicate(index, frames, cards, tuple(keys))
 
 
 def extra_seeds(seed: int, n: int = EXTRA_SEEDS) -> list[np.random.SeedSequence]:

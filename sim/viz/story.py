@@ -3,7 +3,9 @@
 The first sentence says what changed (the levers moved, or the scenario against its
 baseline) and its biggest effect on the headline cards by today's day; the second says
 how sure we are: how many of the seeds agree on the direction and the range of the
-paired differences, or that only one seed has run so far. In 中文 and English.
+paired differences, or that only one seed has run so far. When the largest equity gap
+(the gap card) moved by at least :data:`GAP_STORY_MIN` against the baseline, a last
+sentence says so. In 中文 and English.
 """
 
 from __future__ import annotations
@@ -12,10 +14,19 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sim.viz.cards import CardStat, format_card_change, format_card_value, format_interval
+from sim.viz.cards import (
+    CardStat,
+    GapStat,
+    format_card_change,
+    format_card_value,
+    format_gap,
+    format_interval,
+)
 from sim.viz.labels import t
 from sim.viz.levers import LEVER_BY_KEY
 from sim.viz.replicates import EXTRA_SEEDS
+
+GAP_STORY_MIN = 0.01  # a gap's size moved by 1 percentage point or more
 
 
 def lever_changes(before: Mapping[str, Any], after: Mapping[str, Any], lang: str) -> str:
@@ -46,9 +57,23 @@ def _quantity(s: CardStat) -> str:
     return f"{c:,.0f}"
 
 
+def gap_sentence(gap: GapStat | None, lang: str) -> str | None:
+    """ "The largest gap (…) is 1.2 pp narrower than the baseline's." when its size moved
+    by :data:`GAP_STORY_MIN` or more and, with more seeds, most of them agree."""
+    if gap is None or gap.key is None or gap.change is None or \
+            not math.isfinite(gap.change) or abs(gap.change) < GAP_STORY_MIN:
+        return None
+    if gap.seeds > 1 and 2 * gap.agree <= gap.seeds:
+        return None  # the seeds do not agree on the direction: not worth a sentence
+    seeds = t("story_gap_seeds", lang, agree=gap.agree, n=gap.seeds) if gap.seeds > 1 else ""
+    key = "story_gap_narrower" if gap.change < 0 else "story_gap_wider"
+    return t(key, lang, what=format_gap(gap, lang), n=f"{round(100 * abs(gap.change), 1):.1f}",
+             seeds=seeds)
+
+
 def story(stats: Sequence[CardStat], day: int, lang: str, what_changed: str | None,
-          replicates_running: bool = False) -> list[str]:
-    """One or two sentences for the current view."""
+          replicates_running: bool = False, gap: GapStat | None = None) -> list[str]:
+    """One or two sentences for the current view (a third when the largest gap moved)."""
     if not stats:
         return []
     if day == 0:
@@ -89,6 +114,9 @@ def story(stats: Sequence[CardStat], day: int, lang: str, what_changed: str | No
     else:
         key = "story_one_seed_running" if replicates_running else "story_one_seed"
         out.append(t(key, lang, k=EXTRA_SEEDS))
+    gap_line = gap_sentence(gap, lang)
+    if gap_line:
+        out.append(gap_line)
     return out
 
 
