@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.costs import COST_KEYS, annual_costs, headcount
 from sim.issues import RESOLVED_LEVELS
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     *(f"resolved_at_{level}_share" for level in RESOLVED_LEVELS),
     "hazards", "hazards_caught", "incidents", "hazards_caught_share", "admin_hours",
     "case_hours", "patrol_hours", "admin_share", "worker_hours", "overload_share",
-    "mean_trust", "trust_sd", "trust_change", "participation",
+    "mean_trust", "trust_sd", "trust_change", "participation", *COST_KEYS,
 )
 
 
@@ -168,6 +169,7 @@ class Recorder:
             "trust_change": m.mean_trust - m.trust_start,
             "participation": share(sum(1 for r in m.residents_list if r.reports), n_res),
         })
+        out.update(annual_costs(m.p, headcount(m)))  # yuan a year (sim/costs.py)
         for k, name in enumerate(m.cats.names):
             sel = done & (cat == k)
             out[f"on_time_share_{name}"] = share(

@@ -304,6 +304,48 @@ class Consultation(_Section):
     )
 
 
+class Costs(_Section):
+    """Annual costs, in yuan, of what the levers buy (see ``sim/costs.py``).
+
+    Only what a policy changes is costed: community (grid) workers, micro-grid
+    stipends, the riders' points, platform staff, funded social-work projects and
+    volunteer support. Offices, departments and utilities are the same in every policy.
+    """
+
+    community_worker_yuan: float = cited(
+        120_698.0, "public: NBS, average wage in urban non-private units 2023, 120,698 yuan "
+        "(China Statistical Yearbook 2024); community workers paid about that (assumption)",
+        ge=0, le=10_000_000,
+    )
+    micro_grid_stipend_yuan: float = cited(
+        3_600.0, "assumption: a part-time micro-grid worker's stipend, 300 yuan a month [F16]",
+        ge=0, le=1_000_000,
+    )
+    rider_point_yuan: float = cited(
+        1.0, "assumption: one pioneer-index point [F26] redeems for about 1 yuan", ge=0, le=10_000,
+    )
+    rider_points_per_year: float = cited(
+        1_200.0, "assumption: points a mobile grid worker earns in a year on the full scheme",
+        ge=0, le=1_000_000,
+    )
+    platform_staff_yuan: float = cited(
+        120_698.0, "public: NBS 2023 urban non-private average wage (as community workers; "
+        "assumption)", ge=0, le=10_000_000,
+    )
+    project_yuan: float = cited(
+        100_000.0, "assumption: one venture-philanthropy community project a year [F22]",
+        ge=0, le=100_000_000,
+    )
+    project_hours_per_week: float = cited(
+        20.0, "assumption: service hours a week one funded project delivers [F22]",
+        gt=0, le=10_000,
+    )
+    volunteer_hour_yuan: float = cited(
+        5.0, "assumption: insurance, training and time-bank rewards per volunteer hour [F23]",
+        ge=0, le=10_000,
+    )
+
+
 class Handling(_Section):
     dist: Literal["exponential", "deterministic", "lognormal", "gamma"] = cited(
         "lognormal", "P7: closure times fit gamma / lognormal"
@@ -410,6 +452,7 @@ class Scenario(_Section):
     utilities: Utilities = Field(default_factory=Utilities)
     platform: Platform = Field(default_factory=Platform)
     consultation: Consultation = Field(default_factory=Consultation)
+    costs: Costs = Field(default_factory=Costs)
     categories: dict[str, Category] = Field(
         default_factory=lambda: {k: Category(**v) for k, v in DEFAULT_CATEGORIES.items()},
         json_schema_extra={"source": CATEGORIES_SOURCE},
