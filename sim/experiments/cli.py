@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="report folder (default: DIR/report)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     p.set_defaults(handler=cmd_report)
+    from sim.experiments.planning_cli import register as register_planning
+
+    register_planning(subparsers)  # optimise, discover (EMA Workbench)
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:
