@@ -232,7 +232,7 @@ def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],
     cart_rows: list[dict[str, Any]] = []
     for case in cases:
         y = failing(case, table[case.outcome].to_numpy())
-        base = {"case": case.rule, "outcome": case.outcome,
+        base = {"case": case.rule, "label": case.label or "", "outcome": case.outcome,
                 "direction": "above" if case.above is not None else "below",
                 "threshold": case.threshold, "failures": int(y.sum()), "runs": len(y),
                 "base_rate": float(y.mean()) if len(y) else np.nan}

@@ -164,8 +164,10 @@ class GovsimFunction:
 
     def __init__(self, base: Scenario, *, days: int, seed: int, replicates: int,
                  outcomes: Sequence[str], integer_keys: Sequence[str] = (),
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None,
+                 futures: Sequence[Mapping[str, float]] | None = None) -> None:
         self.base = base
+        self.futures = None if futures is None else [dict(f) for f in futures]
         self.days = int(days)
         self.seed = int(seed)
         self.replicates = int(replicates)
@@ -220,8 +222,33 @@ class GovsimFunction:
         # (translated) names are this experiment's own.
         kwargs = {k: v for k, v in kwargs.items()
                   if not (SEP in k and scenario_key(k) != k)}
-        summary = self.summary(kwargs, replicate, seed)
-        return {k: summary.get(k, math.nan) for k in self.outcomes}
+        if self.futures is None:
+            summary = self.summary(kwargs, replicate, seed)
+            return {k: summary.get(k, math.nan) for k in self.outcomes}
+        # Robust: this policy in every sampled future; one value per future.
+        runs = [self.summary({**kwargs, **f}, replicate, seed) for f in self.futures]
+        return {k: np.array([r.get(k, math.nan) for r in runs]) for k in self.outcomes}
+
+
+class RobustScore:
+    """An outcome over replications x futures: the mean over replications in each
+    future, then ``statistic`` over the futures (picklable, unlike a lambda)."""
+
+    STATISTICS = ("mean", "median", "min", "max")
+
+    def __init__(self, statistic: str) -> None:
+        if statistic not in self.STATISTICS:
+            raise ValueError(f"statistic: {statistic!r}; allowed: {self.STATISTICS}")
+        self.statistic = statistic
+
+    def __call__(self, values: Sequence[Any]) -> float:
+        per_future = np.nanmean(np.asarray(values, dtype=float), axis=0)
+        fn = {"mean": np.nanmean, "median": np.nanmedian, "min": np.nanmin,
+              "max": np.nanmax}[self.statistic]
+        return float(fn(per_future))
+
+    def __repr__(self) -> str:
+        return f"RobustScore({self.statistic!r})"
 
 
 def _plain(v: Any) -> Any:
@@ -257,6 +284,8 @@ def govsim_model(
     seeds: Sequence[int] | None = None,
     days: int | None = None,
     cache_dir: str | Path | None = None,
+    futures: Sequence[Mapping[str, float]] | None = None,
+    robustness: Mapping[str, str] | None = None,
     name: str = "govsim",
 ) -> Any:
     """An EMA ``ReplicatorModel`` running govsim from ``base``.
@@ -265,6 +294,13 @@ def govsim_model(
     ``minimize`` or ``info``), a sequence uses :data:`DEFAULT_OUTCOMES`' direction or
     ``info``. Replication ``k`` runs on stream ``k`` of ``replicate_seeds(seed, ...)``;
     ``seeds`` instead gives plain integer seeds (as ``govsim run --seed``).
+
+    ``futures`` (dicts of dotted key to value, e.g. sampled uncertainties) makes every
+    experiment run the policy in each future; an outcome is then ``robustness[outcome]``
+    (``mean``, ``median``, ``min`` or ``max``; default ``mean``) over the futures of the
+    per-future means over replications. Robustness is computed here, per policy, rather
+    than with EMA's ``robust_optimize``, whose 3.0.0 ``evaluate`` scores every policy of
+    a generation on the outcomes of all of them pooled.
     """
     from ema_workbench import ReplicatorModel, ScalarOutcome
 
@@ -280,13 +316,16 @@ def govsim_model(
     n = len(seeds) if seeds is not None else replicates
     fn = GovsimFunction(base, days=base.run.days if days is None else days, seed=seed,
                         replicates=n, outcomes=list(directions), integer_keys=ints,
-                        cache_dir=cache_dir)
+                        cache_dir=cache_dir, futures=futures)
     model = ReplicatorModel(name, function=fn)
     model.uncertainties = [_parameter(r) for r in uncertainties]
     model.levers = [_parameter(r) for r in levers]
     kinds = {"maximize": ScalarOutcome.MAXIMIZE, "minimize": ScalarOutcome.MINIMIZE,
              "info": ScalarOutcome.INFO}
-    model.outcomes = [ScalarOutcome(k, kind=kinds[d], variable_name=k, function=np.mean)
+    robustness = dict(robustness or {})
+    model.outcomes = [ScalarOutcome(k, kind=kinds[d], variable_name=k,
+                                    function=np.mean if futures is None
+                                    else RobustScore(robustness.get(k, "mean")))
                       for k, d in directions.items()]
     model.replications = ([{"seed": int(s)} for s in seeds] if seeds is not None
                           else [{"replicate": k} for k in range(replicates)])

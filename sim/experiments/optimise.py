@@ -1,10 +1,12 @@
 """``govsim optimise SPEC``: many-objective policy search with the EMA Workbench.
 
-The search is EMA's (``optimize`` or ``robust_optimize`` with epsilon-NSGA-II from
-platypus-opt) over the spec's levers; each evaluation runs govsim through the connector
-in :mod:`sim.experiments.ema`, averaged over replicate seeds (common random numbers),
-and, for a robust search, summarised over sampled uncertain assumptions (mean, median
-or worst case).
+The search is EMA's ``optimize`` (epsilon-NSGA-II from platypus-opt) over the spec's
+levers; each evaluation runs govsim through the connector in :mod:`sim.experiments.ema`,
+averaged over replicate seeds (common random numbers). A robust search (``[robust]``)
+runs every policy in each of a Latin-hypercube sample of futures of the uncertain
+assumptions (EMA's sampler) and scores each objective by its mean, median or worst
+case over them; the scoring is done per policy in the connector (EMA 3.0.0's
+``robust_optimize`` pools all policies of a generation when it scores them).
 
 Results land in ``results/<name>/``::
 
@@ -91,21 +93,31 @@ def make_evaluator(model: Any, workers: int | None) -> Any:
     return ema.MultiprocessingEvaluator(model, n_processes=n)
 
 
-def _robustness(spec: OptimiseSpec) -> list[Any]:
-    ema = import_ema()
-    out = []
+def robustness(spec: OptimiseSpec) -> dict[str, str]:
+    """Each objective's statistic over the sampled futures (``worst`` by direction)."""
+    out = {}
     for o in spec.objectives:
-        kind = ema.ScalarOutcome.MAXIMIZE if o.direction == "maximize" \
-            else ema.ScalarOutcome.MINIMIZE
-        if o.robustness == "mean":
-            fn = np.nanmean
-        elif o.robustness == "median":
-            fn = np.nanmedian
-        else:  # the worst case over the sampled futures
-            fn = np.nanmin if o.direction == "maximize" else np.nanmax
-        out.append(ema.ScalarOutcome(o.outcome, kind=kind, variable_name=o.outcome,
-                                     function=fn))
+        if o.robustness == "worst":
+            out[o.outcome] = "min" if o.direction == "maximize" else "max"
+        else:
+            out[o.outcome] = o.robustness
     return out
+
+
+def sample_futures(plan: Planning) -> list[dict[str, float]]:
+    """The robust search's futures: EMA's Latin hypercube over the uncertainties."""
+    spec = plan.spec
+    assert isinstance(spec, OptimiseSpec) and spec.robust is not None
+    from sim.experiments.ema import _cast, _parameter
+
+    import_ema()
+    from ema_workbench.em_framework.samplers import LHSSampler
+
+    params = [_parameter(r) for r in plan.uncertainties]
+    samples = LHSSampler().generate_samples(params, spec.robust.scenarios,
+                                            rng=spec.robust.seed)
+    return [{r.key: _cast(s[ema_name(r.key)], bool(r.integer)) for r in plan.uncertainties}
+            for s in samples]
 
 
 def run_optimise(spec: str | Path, *, out: str | Path | None = None,
@@ -155,11 +167,11 @@ def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, qui
     ema = import_ema()
     spec = plan.spec
     assert isinstance(spec, OptimiseSpec)
-    robust = spec.robust is not None
-    model = govsim_model(plan.base, levers=plan.levers,
-                         uncertainties=plan.uncertainties if robust else (),
-                         outcomes=plan.outcomes, replicates=spec.replicates, seed=spec.seed,
-                         days=plan.days, cache_dir=cache, name="govsim")
+    futures = sample_futures(plan) if spec.robust is not None else None
+    model = govsim_model(plan.base, levers=plan.levers, outcomes=plan.outcomes,
+                         replicates=spec.replicates, seed=spec.seed, days=plan.days,
+                         cache_dir=cache, futures=futures, robustness=robustness(spec),
+                         name="govsim")
     before = _count(cache)
     kwargs: dict[str, Any] = {
         "nfe": spec.search.nfe, "epsilons": [o.epsilon for o in spec.objectives],
@@ -167,22 +179,10 @@ def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, qui
         "convergence_freq": spec.search.convergence_every, "rng": spec.search.seed,
         "filename": ARCHIVES, "directory": str(staging),
     }
-    robustness = _robustness(spec)
-    scenarios = None
     with quiet_bars(quiet), make_evaluator(model, workers) as evaluator:
-        if robust:
-            assert spec.robust is not None
-            from ema_workbench.em_framework.samplers import LHSSampler
-
-            scenarios = LHSSampler().generate_samples(
-                list(model.uncertainties), spec.robust.scenarios, rng=spec.robust.seed)
-            results, runtime = evaluator.robust_optimize(robustness, scenarios, **kwargs)
-        else:
-            results, runtime = evaluator.optimize(searchover="levers", **kwargs)
-    problem = ema.Problem("robust" if robust else "levers", model.levers,
-                          robustness if robust else [o for o in model.outcomes
-                                                     if o.kind != o.INFO],
-                          reference=scenarios)
+        results, runtime = evaluator.optimize(searchover="levers", **kwargs)
+    problem = ema.Problem("levers", model.levers,
+                          [o for o in model.outcomes if o.kind != o.INFO])
     conv = _convergence(staging / ARCHIVES, runtime, results, problem)
     objective_names = [o.outcome for o in spec.objectives]
     pareto = results.rename(columns={ema_name(r.key): r.key for r in plan.levers})
@@ -191,8 +191,9 @@ def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, qui
             pareto[r.key] = pareto[r.key].round().astype("int64")
     pareto = pareto[[r.key for r in plan.levers] + objective_names]
     pareto = pareto.sort_values(objective_names[0], kind="stable").reset_index(drop=True)
-    n_rep = spec.replicates * (spec.robust.scenarios if spec.robust is not None else 1)
-    counts = {"nfe": spec.search.nfe, "evaluations": spec.search.nfe * n_rep,
+    n_rep = spec.replicates * (len(futures) if futures is not None else 1)
+    counts = {"nfe": spec.search.nfe, "runs": spec.search.nfe * n_rep,
+              "evaluations": spec.search.nfe * n_rep,
               "simulated": _count(cache) - before, "pareto_points": len(pareto),
               "evaluator": type(evaluator).__name__,
               "workers": getattr(evaluator, "n_processes", 1)}

@@ -322,6 +322,9 @@ def _discover_page(root: Path, manifest: dict[str, Any], figs: _Figures, lab: _L
         side_zh = "高于" if side == "above" else "低于"
         thr = fmt_value(o, float(first["threshold"]))
         doc.h2(f"{outcome_label(o)} {side} {thr} · {outcome_label(o, True)}{side_zh}{thr}")
+        label = first.get("label")
+        if isinstance(label, str) and label:
+            doc.p(f"Failure: {label}.")
         doc.p(f"{int(first['failures'])} of {int(first['runs'])} futures "
               f"({first['base_rate']:.0%}) fail this way.")
         doc.p(f"{int(first['runs'])} 个情景中有 {int(first['failures'])} 个"
