@@ -401,3 +401,35 @@ def test_shipped_planning_specs_validate() -> None:
     assert len(opt.levers) >= 8
     disc = load_planning(repo / "reform_failure_discovery.toml", expect="discover")
     assert len(disc.uncertainties) >= 6 and disc.spec.cases
+
+
+def test_levers_and_platform_staff_are_found_by_name() -> None:
+    # The lead adds platform staffing to the schema; the lever list and the cost model
+    # pick it up by its key, with no change here.
+    from types import SimpleNamespace
+
+    from pydantic import BaseModel
+
+    from sim.costs import platform_staff
+    from sim.experiments.ema import DEFAULT_LEVERS, lever_catalogue
+
+    base = load_scenario(BASELINE)
+    keys = [r.key for r in lever_catalogue(base)]
+    assert keys == [k for k in DEFAULT_LEVERS if k in base.flat()]
+    assert {"staffing.workers_per_10k", "burden.ledgers", "burden.inspection_cut",
+            "micro_grid.coverage", "mobile_grid.incentive", "volunteers.rate",
+            "social_orgs.hours_per_week_per_10k"} <= set(keys)
+
+    class WithStaff(SimpleNamespace):
+        def flat(self) -> dict[str, Any]:
+            return {**base.flat(), "platform.staff_per_100k": 4.0}
+
+    extended = lever_catalogue(WithStaff())  # type: ignore[arg-type]
+    assert extended[-1].key == "platform.staff_per_100k" and extended[-1].high >= 8
+
+    class Platform(BaseModel):
+        dispatch_delay_days: float = 0.5
+        staff_per_100k: float = 4.0
+
+    assert platform_staff(SimpleNamespace(platform=Platform()), 250_000) == 10.0
+    assert platform_staff(base, 250_000) == 0.0  # today's schema staffs no platform

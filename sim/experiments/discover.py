@@ -80,6 +80,8 @@ def run_discover(target: str | Path, *, out: str | Path | None = None,
     """Run a discover spec, or analyse a results folder; see the module docstring."""
     start = time.perf_counter()
     target = Path(target)
+    if not target.exists():
+        raise InputError(f"{target}: no such discover spec file or results folder")
     if target.is_dir():
         return _analyse_folder(target, out, cases, quiet, report, start)
     plan = load_planning(target, expect="discover")
@@ -254,6 +256,8 @@ def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],
             dims = sdutil._determine_restricted_dims(lim, prim.box_init)
             if len(dims) == 0 or found.density <= base["base_rate"]:
                 break  # no box, or one that holds less failure than no box at all
+            if b > 0 and found.density < settings.min_density:
+                break  # after the first, only boxes as dense as asked for
             box_rows.append({**base, "box": b + 1, "coverage": float(found.coverage),
                              "density": float(found.density), "mass": float(found.mass),
                              "res_dim": len(dims),

@@ -49,6 +49,10 @@ PARAM_LABELS: dict[str, tuple[str, str]] = {
     "residents.report_base": ("residents' base chance to report", "居民基础上报概率"),
     "residents.trust_mean": ("residents' initial trust", "居民初始信任度"),
     "platform.dispatch_delay_days": ("platform dispatch delay (days)", "平台派单时延（天）"),
+    "categories.safety_hazard.hidden_share": ("share of safety hazards nobody reports",
+                                              "无人上报的安全隐患比例"),
+    "categories.safety_hazard.incident_after_days": (
+        "days before an unresolved hazard becomes an incident", "隐患演变为事故的平均天数"),
 }
 EXTRA_OUTCOMES: dict[str, tuple[str, str]] = {
     "annual_cost": ("Annual cost (yuan)", "年度成本（元）"),
@@ -432,8 +436,8 @@ def _fig_box(table: pd.DataFrame, conditions: list[str], group: pd.DataFrame, ca
 
     (x0, x1), (y0, y1) = lims[keys[0]], lims[keys[1]]
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="k", lw=1.5, ls="--"))
-    ax.set_xlabel(param_label(keys[0]) + (f" {param_label(keys[0], True)}" if lab.cjk else ""))
-    ax.set_ylabel(param_label(keys[1]) + (f" {param_label(keys[1], True)}" if lab.cjk else ""))
+    ax.set_xlabel(param_label(keys[0]) + (f"\n{param_label(keys[0], True)}" if lab.cjk else ""))
+    ax.set_ylabel(param_label(keys[1]) + (f"\n{param_label(keys[1], True)}" if lab.cjk else ""))
     ax.legend(fontsize=8)
     return fig
 
