@@ -226,7 +226,8 @@ def test_optimiser_finds_the_known_front_of_a_monotone_case(tmp_path: Path) -> N
     pareto = pd.read_csv(out / "pareto.csv")
     base = load_scenario(BASELINE)
     cheapest = simulate(base.with_overrides({"staffing.workers_per_10k": 10.0,
-                                             "micro_grid.coverage": 0.0}), days=2, seed=1)
+                                             "micro_grid.coverage": 0.0}), days=2,
+                         seed=replicate_seeds(3, 1)[0])  # the spec's seed: same volunteers
     fixed = cheapest.summary["annual_cost"] - 8 * base.costs.community_worker_yuan
     assert sorted(pareto["grid_workers"].astype(int)) == list(range(8, 24))
     expected = pareto["grid_workers"] * base.costs.community_worker_yuan + fixed
@@ -248,7 +249,7 @@ def test_optimiser_finds_the_known_front_of_a_monotone_case(tmp_path: Path) -> N
 @pytest.mark.slow
 def test_robust_search_scores_policies_over_sampled_futures(tmp_path: Path) -> None:
     spec = _optimise_spec(
-        tmp_path / "robust.toml", nfe=40,
+        tmp_path / "robust.toml", nfe=40, days=60,
         uncertainties=[{"key": "staffing.patrol_find_per_hour", "range": [0.02, 0.2]}],
         robust={"scenarios": 3, "seed": 5},
         objectives=[{"outcome": "annual_cost", "direction": "minimize", "epsilon": 1000.0},
@@ -259,22 +260,23 @@ def test_robust_search_scores_policies_over_sampled_futures(tmp_path: Path) -> N
     pareto = pd.read_csv(out / "pareto.csv")
     assert len(pareto) >= 1 and list(pareto.columns[-2:]) == ["annual_cost", "incidents"]
     m = json.loads((out / "manifest.json").read_text())
-    assert m["counts"]["evaluations"] == 40 * 3
-    # The worst case over the futures is at least the incidents in any one future:
-    # check one Pareto policy against its three futures run directly.
-    row = pareto.iloc[0]
-    base = load_scenario(BASELINE).with_overrides(
-        {"staffing.workers_per_10k": float(row["staffing.workers_per_10k"]),
-         "micro_grid.coverage": float(row["micro_grid.coverage"])})
+    assert m["counts"]["nfe"] == 40 and m["counts"]["runs"] == 40 * 3
+    # Each Pareto policy's score is the worst of its own three futures (not pooled over
+    # the generation): rerun every one of them directly.
     from sim.experiments.optimise import sample_futures
     from sim.experiments.planning_spec import load_planning
 
     futures = sample_futures(load_planning(spec))
     assert len(futures) == 3 and len({f[UNC] for f in futures}) == 3
-    incidents = [simulate(base.with_overrides(f), days=2,
-                          seed=replicate_seeds(3, 1)[0]).summary["incidents"]
-                 for f in futures]
-    assert row["incidents"] == max(incidents)
+    for _, row in pareto.iterrows():
+        policy = load_scenario(BASELINE).with_overrides(
+            {"staffing.workers_per_10k": float(row["staffing.workers_per_10k"]),
+             "micro_grid.coverage": float(row["micro_grid.coverage"])})
+        incidents = [simulate(policy.with_overrides(f), days=60,
+                              seed=replicate_seeds(3, 1)[0]).summary["incidents"]
+                     for f in futures]
+        assert row["incidents"] == max(incidents)
+    assert pareto["incidents"].nunique() > 1 or len(pareto) == 1
 
 
 # ---------------------------------------------------------------------------- discover

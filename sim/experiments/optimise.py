@@ -53,8 +53,9 @@ class OptimiseResult:
     out: Path
     pareto: pd.DataFrame
     convergence: pd.DataFrame
-    evaluations: int
-    simulated: int
+    policies: int  # policies evaluated (nfe)
+    runs: int  # model runs they took (policies x replicates x futures)
+    simulated: int  # runs simulated now (the rest came from evaluations/)
     wall_seconds: float
 
 
@@ -159,7 +160,8 @@ def run_optimise(spec: str | Path, *, out: str | Path | None = None,
         from sim.experiments.planning_report import make_planning_report
 
         make_planning_report(root)
-    return OptimiseResult(root, pareto, conv, counts["evaluations"], counts["simulated"], wall)
+    return OptimiseResult(root, pareto, conv, counts["nfe"], counts["runs"], counts["simulated"],
+                          wall)
 
 
 def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, quiet: bool
@@ -193,7 +195,6 @@ def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, qui
     pareto = pareto.sort_values(objective_names[0], kind="stable").reset_index(drop=True)
     n_rep = spec.replicates * (len(futures) if futures is not None else 1)
     counts = {"nfe": spec.search.nfe, "runs": spec.search.nfe * n_rep,
-              "evaluations": spec.search.nfe * n_rep,
               "simulated": _count(cache) - before, "pareto_points": len(pareto),
               "evaluator": type(evaluator).__name__,
               "workers": getattr(evaluator, "n_processes", 1)}
@@ -214,7 +215,12 @@ def _convergence(tar: Path, runtime: pd.DataFrame, results: pd.DataFrame, proble
     cols = list(problem.parameter_names) + list(problem.outcome_names)
     hv = None
     if len(problem.outcome_names) > 1:
-        hv = ema.HypervolumeMetric(results[cols], problem)
+        from platypus import PlatypusError
+
+        try:
+            hv = ema.HypervolumeMetric(results[cols], problem)
+        except PlatypusError:  # an objective is constant over the front: no volume
+            hv = None
     rows = []
     for nfe, archive in sorted(archives, key=lambda t: t[0]):
         value = float(hv.calculate(archive[cols])) if hv is not None and len(archive) else \

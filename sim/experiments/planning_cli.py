@@ -57,8 +57,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 
     res = run_optimise(args.spec, out=args.out, workers=args.workers, force=args.force,
                        quiet=args.quiet, report=args.report)
-    print(f"{len(res.pareto)} Pareto policies from {res.evaluations} evaluations "
-          f"({res.simulated} simulated, the rest reused) in {res.out} "
+    print(f"{len(res.pareto)} Pareto policies of {res.policies} evaluated ({res.runs} runs: "
+          f"{res.simulated} simulated, {res.runs - res.simulated} reused) in {res.out} "
           f"({res.wall_seconds:.1f} s)")
     if args.report:
         print(f"report: {res.out / 'report' / 'report.html'}")

@@ -78,7 +78,7 @@ def outcome_label(key: str, zh: bool = False) -> str:
 def fmt_value(key: str, v: float) -> str:
     if v is None or not math.isfinite(v):
         return "–"
-    if key.endswith(("_share", "_rate", "coverage", "incentive", "_cut")):
+    if key.endswith(("_share", "_rate", ".rate", "coverage", "incentive", "_cut")):
         return f"{v * 100:.1f}%"
     if "cost" in key:
         return f"{v:,.0f}"
@@ -152,7 +152,8 @@ def _optimise_page(root: Path, manifest: dict[str, Any], figs: _Figures, lab: _L
           f"{reps} times (common random numbers) for {manifest.get('days')} days"
           + (f", in each of {robust['scenarios']} sampled futures of the uncertain "
              f"assumptions ({', '.join(param_label(k) for k in manifest['uncertainties'])}), "
-             "scored by " + ", ".join(f"{o['robustness']} {outcome_label(o['outcome'])}"
+             "scored by " + ", ".join(f"{o.get('robustness', 'mean')} "
+                                      f"{outcome_label(o['outcome'])}"
                                       for o in spec['objectives'])
              if robust else "")
           + f". {counts.get('nfe', '?')} policies evaluated by EMA Workbench's ε-NSGA-II; "
