@@ -20,13 +20,16 @@ run: $(STAMP)
 	$(BIN)/govsim batch experiments/quickstart.toml --report
 	@echo "open results/quickstart/report/report.html (or read report.md beside it)"
 
-## test: set up (including Chromium and CJK fonts for the browser tests), lint, run all tests
+## test: set up (including Chromium and CJK fonts for the browser tests), lint, check the
+## package's layers, run all tests
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## bench: the speed benchmarks (by hand; they print their figures)
 bench: $(STAMP)

@@ -13,7 +13,7 @@ from sim.scenario import LEVELS, Handling, Scenario
 
 CHANNELS: tuple[str, ...] = (
     "grid_worker", "micro_grid_worker", "hotline", "app", "patrol", "micro_grid_patrol",
-    "rider", "incident",
+    "rider", "incident", "home_visit",
 )
 CH = {name: i for i, name in enumerate(CHANNELS)}
 # Where issues are resolved: micro_grid (on the spot) below the four levels of routing.
@@ -22,7 +22,7 @@ RL = {name: i for i, name in enumerate(RESOLVED_LEVELS)}
 LV = {name: i for i, name in enumerate(LEVELS)}
 RESOLVERS: tuple[str, ...] = (
     "micro_grid_worker", "grid_worker", "utility_staff", "volunteer", "social_organisation",
-    "community_committee", "consultation", "street_office", "department",
+    "community_committee", "consultation", "street_office", "department", "property_company",
 )
 BY = {name: i for i, name in enumerate(RESOLVERS)}
 
@@ -48,6 +48,18 @@ _COLUMNS: dict[str, tuple[np.dtype, object]] = {
     "level": (np.dtype(np.int8), -1),  # level currently holding it
     "collective": (np.dtype(np.bool_), False),
     "incident_at": (np.dtype(np.float64), np.inf),
+    "dispatched_at": (np.dtype(np.float64), np.nan),  # first reached a handling team
+    "need": (np.dtype(np.int8), 0),  # the care skill it needs (volunteer matching)
+    "joint": (np.dtype(np.bool_), False),  # needs more than one department [F32]
+    "next_hop": (np.dtype(np.int8), 0),  # where the platform sends it once dispatched
+    "u_route": (np.dtype(np.float32), 0.0),  # a uniform for routing choices (paired draws)
+    # Finding a hidden issue: found once the accumulated finding rate passes an Exp(1)
+    # threshold drawn when it arises (paired across scenarios, whatever else is hidden);
+    # two uniforms say who found it and which passing rider.
+    "find_threshold": (np.dtype(np.float64), np.inf),
+    "find_acc": (np.dtype(np.float64), 0.0),
+    "find_u": (np.dtype(np.float32), 0.0),
+    "find_v": (np.dtype(np.float32), 0.0),
 }
 
 
@@ -102,6 +114,7 @@ class IssueLog:
             "micro_grid": c["micro_grid"],
             "raised_at": c["raised_at"],
             "known_at": c["known_at"],
+            "dispatched_at": c["dispatched_at"],
             "channel": _codes(c["channel"], CHANNELS),
             "started_at": c["started_at"],
             "resolved_at": c["resolved_at"],
@@ -136,6 +149,9 @@ class CategoryTable:
         self.service = [c.service for c in cats.values()]
         self.utility = np.array([c.utility for c in cats.values()])
         self.street_visible = np.array([c.street_visible for c in cats.values()])
+        self.social_work = np.array([c.social_work for c in cats.values()])
+        self.by_riders = np.array([c.raised_by == "riders" for c in cats.values()])
+        self.property_managed = np.array([c.property_managed for c in cats.values()])
         self.level_cdf = np.array(
             [np.cumsum([c.levels.get(lv, 0.0) for lv in LEVELS]) for c in cats.values()]
         )

@@ -31,24 +31,33 @@ class IssueLifecycle:
 
     # Residents' reporting, by channel -------------------------------------------------
     def report_probability(self, r: Resident) -> float:
+        """Chance a resident reports an issue: trust as an absolute level (the base chance
+        holds at the reference trust), lower for the elderly, the offline and floating
+        residents, higher for Party members [P9, F5]."""
         rp = self.p.residents
-        p = rp.report_base * (1 + rp.trust_report_weight * (r.trust - rp.trust_mean))
-        if r.elderly:
+        pop, i = self.population, r.index
+        p = rp.report_base * (1 + rp.trust_report_weight * (pop.trust[i] - rp.trust_reference))
+        if pop.elderly[i]:
             p *= rp.elderly_report_factor
-        if not r.digital:
+        if not pop.digital[i]:
             p *= rp.no_digital_report_factor
-        if r.party_member:
+        if pop.party_member[i]:
             p *= rp.party_report_factor
+        if pop.floating[i]:
+            p *= rp.floating_report_factor
         return min(1.0, max(0.0, p))
 
     def channel_weights(self, r: Resident) -> np.ndarray:
-        """Cumulative channel weights available to a resident (grid, micro, hotline, app)."""
-        ch = self.p.channels
+        """Cumulative channel weights available to a resident (grid, micro, hotline, app);
+        distrust of the community pushes people to the 12345 hotline."""
+        ch, rp = self.p.channels, self.p.residents
+        pop, i = self.population, r.index
+        distrust = max(0.0, rp.trust_reference - float(pop.trust[i]))
         w = np.array([
             ch.grid_worker,
-            ch.micro_grid_worker if self.mg_covered[r.micro_grid] else 0.0,
-            ch.hotline,
-            ch.app if r.digital else 0.0,
+            ch.micro_grid_worker if self.mg_covered[pop.micro_grid[i]] else 0.0,
+            ch.hotline * (1.0 + rp.distrust_hotline * distrust),
+            ch.app if pop.digital[i] else 0.0,
         ])
         if w.sum() <= 0:
             w[2] = 1.0
@@ -70,7 +79,7 @@ class IssueLifecycle:
 
     def report_by_app(self, issue: int, now: float) -> None:
         if self.make_known(issue, CH["app"], now):
-            self.platform.receive(issue, now)
+            self.platform.receive(issue, now, by_app=True)
 
     # ------------------------------------------------------------- routing
     def make_known(self, issue: int, channel: int, now: float) -> bool:
@@ -85,64 +94,136 @@ class IssueLifecycle:
         return True
 
     def to_grid(self, issue: int, now: float) -> None:
-        """A work order reaches the grid: to the grid team, or straight to the utility
-        staff in the grid [F17], or to volunteers / social workers for services [F21]."""
-        if not math.isnan(self.issues.resolved_at[issue]):
+        """A work order reaches the grid: to the utility staff in the grid [F17], to a
+        service partner with the skill and the hours [F21], or to the grid's workers;
+        with no one there to work it, it is passed on through the platform."""
+        log = self.issues
+        if not math.isnan(log.resolved_at[issue]):
             return
-        cat = int(self.issues.category[issue])
-        grid = int(self.issues.grid[issue])
-        service = self.cats.service[cat]
-        if self.cats.utility[cat] and self.p.utilities.in_grid:
-            team = self.utility_teams[self.district_of_comm[self.issues.community[issue]]]
-        elif service == "volunteer" and self.volunteer_teams[self.issues.community[issue]].desks:
-            team = self.volunteer_teams[self.issues.community[issue]]
-        elif service == "social_org" and self.social_teams[self.street_of_grid[grid]].desks:
-            team = self.social_teams[self.street_of_grid[grid]]
+        cat = int(log.category[issue])
+        comm = int(log.community[issue])
+        prop = self.property_teams[comm] if self.cats.property_managed[cat] else None
+        embedded = self.areas.utility_of_grid[log.grid[issue]]
+        if self.cats.utility[cat] and embedded >= 0:  # utility staff in the grid [F17]
+            team = self.utility_teams[embedded]
+        elif prop is not None and log.u_route[issue] < self.property_cut[comm]:
+            team = prop  # the property company takes it [F28]
         else:
-            team = self.grid_teams[grid]
+            team = self.service_team(issue, cat, now)
+            if team is None:
+                t = self.grid_team_of[log.grid[issue]]
+                team = self.grid_teams[t] if t >= 0 else None
+        if team is None or not team.staffed:
+            log.level[issue] = RL["grid"]
+            self.recorder.passed_on += 1
+            self.escalate(issue, None, now)
+            return
         self.enqueue(issue, team, now)
+
+    def service_team(self, issue: int, cat: int, now: float) -> Team | None:
+        """The service partner for a care or social-work issue, or None for the grid.
+
+        A partner is a candidate only if it has someone to do the work and can clear its
+        queue before the issue's deadline. With the five-society linkage [F21] the
+        community, volunteers, social workers and funded projects work as one team: the
+        candidate that would finish soonest takes it. Without it each category goes to
+        its own service only (care to volunteers, legal aid to the social-work station).
+        """
+        log, cats = self.issues, self.cats
+        service = cats.service[cat]
+        if service == "none" and not cats.social_work[cat]:
+            return None
+        comm = int(log.community[issue])
+        # Who serves this community, by the graph's ``serves`` edges.
+        s_idx = self.areas.social_org_of_community[comm]
+        v_idx = self.areas.station_of_community[comm]
+        so_teams = []
+        if s_idx >= 0:
+            so = self.social_orgs[s_idx]
+            so_teams = [t for t in (so.project_teams.get(cat), so.team) if t is not None]
+        volunteers = [self.volunteer_teams[v_idx][int(log.need[issue])]] if v_idx >= 0 else []
+        if self.p.social_orgs.five_society_linkage:
+            candidates = (volunteers if service == "volunteer" else []) + so_teams
+        elif service == "volunteer":
+            candidates = volunteers
+        elif service == "social_org":
+            candidates = so_teams
+        else:
+            candidates = []
+        slack = float(log.deadline_at[issue]) - now
+        best, best_days = None, float("inf")
+        for team in candidates:
+            days = team.backlog_days()
+            if days < best_days and days <= slack:
+                best, best_days = team, days
+        return best
+
+    def enqueue_work(self, issue: int, team: Team, now: float, hours: float) -> None:
+        """Queue ``hours`` of work on ``issue`` for ``team`` (urgent first, then by deadline)."""
+        log = self.issues
+        log.work_left[issue] = hours
+        urgent = bool(self.cats.urgent[log.category[issue]])
+        team.push(issue, urgent, float(log.deadline_at[issue]), now, hours)
 
     def enqueue(self, issue: int, team: Team, now: float) -> None:
         log = self.issues
         competent = team.resolves_all or (team.level >= log.level_needed[issue] + 1
                                           and not log.collective[issue])
-        log.work_left[issue] = log.work_hours[issue] if competent else self.p.staffing.triage_hours
         log.level[issue] = team.level
-        cat = log.category[issue]
-        team.push(issue, bool(self.cats.urgent[cat]), float(log.deadline_at[issue]), now)
+        if math.isnan(log.dispatched_at[issue]):
+            log.dispatched_at[issue] = now
+        hours = log.work_hours[issue] if competent else self.p.staffing.triage_hours
+        self.enqueue_work(issue, team, now, float(hours))
 
     def on_done(self, issue: int, team: Team, now: float) -> None:
         """A desk finished its work on an order: resolved here, or passed up."""
         log = self.issues
         if team.resolves_all or (team.level >= log.level_needed[issue] + 1
                                  and not log.collective[issue]):
-            self.resolve(issue, team.level, team.resolver, now)
+            level = team.level
+            if team.kind == "utility":  # in the grid where embedded [F17], else above
+                embedded = self.areas.utility_of_grid[log.grid[issue]] >= 0
+                level = RL["grid"] if embedded else RL["department"]
+            self.resolve(issue, level, team.resolver, now)
         else:
             self.escalate(issue, team, now)
 
-    def escalate(self, issue: int, team: Team, now: float) -> None:
-        """Pass a work order up a level through the platform, after the dispatch delay [F32]."""
+    def escalate(self, issue: int, team: Team | None, now: float) -> None:
+        """Pass a work order up a level: the district command centre triages and
+        dispatches it [F32]; an order for several departments needs joint handling."""
         log = self.issues
         log.escalations[issue] += 1
         self.recorder.escalations += 1
-        self.transit.send(now + self.p.platform.dispatch_delay_days, self._arrive_above, issue)
+        to_department = int(log.level[issue]) >= RL["street"] or bool(
+            self.cats.utility[log.category[issue]])
+        self.platform.pass_up(issue, now, bool(log.joint[issue]) and to_department)
 
-    def _arrive_above(self, issue: int, now: float) -> None:
+    def arrive_above(self, issue: int, now: float) -> None:
+        """A passed-up order reaches the next level that has someone to work it."""
         log = self.issues
         comm = int(log.community[issue])
         here = int(log.level[issue])
+        district = int(self.district_of_comm[comm])
         if self.cats.utility[log.category[issue]]:
-            self.enqueue(issue, self.utility_teams[self.district_of_comm[comm]], now)
-        elif log.collective[issue]:
+            u = self.areas.utility_of_district[district]
+            self.enqueue(issue, self.utility_teams[u if u >= 0 else district], now)
+            return
+        if log.collective[issue]:
             self.committees[comm].awaiting_consultation.append(issue)  # [F8, F9]
             log.level[issue] = RL["community"]
-        elif here == RL["grid"]:
-            self.enqueue(issue, self.community_teams[comm], now)
-        elif here == RL["community"]:
-            self.enqueue(issue, self.street_teams[self.places.community_street[comm]], now)
-        else:
-            district = self.district_of_comm[comm]
-            self.enqueue(issue, self.department_teams[district], now)
+            return
+        above = (self.community_teams[comm],
+                 self.street_teams[self.places.community_street[comm]],
+                 self.department_teams[self.areas.department_of_district[district]
+                                       if self.areas.department_of_district[district] >= 0
+                                       else district])
+        for team in above:
+            if team.level <= here:
+                continue
+            if team.staffed or team.level == RL["department"]:
+                self.enqueue(issue, team, now)
+                return
+            self.recorder.passed_on += 1  # nobody at this level: on to the next
 
     def small_fixable(self, issue: int) -> bool:
         """Small matters a micro-grid worker can settle on the spot [F34]."""
@@ -163,12 +244,16 @@ class IssueLifecycle:
         on_time = now <= log.deadline_at[issue]
         self.recorder.resolved(on_time)
         rp = self.p.residents
-        resident = self.residents_list[int(log.resident[issue])]
-        resident.hear_outcome(rp.trust_gain_on_time if on_time else -rp.trust_loss_late)
+        who = int(log.resident[issue])
+        if who >= 0:  # riders' own issues have no resident behind them
+            self.word_of_mouth.hear(who, rp.trust_gain_on_time if on_time else -rp.trust_loss_late)
 
     # -------------------------------------------------- finding hidden issues
-    def _detect(self, now: float, patrol_by_grid: np.ndarray) -> None:
-        """Patrols, micro-grid workers and passing riders find hidden issues (daily)."""
+    def _detect(self, now: float, patrol_by_grid: np.ndarray,
+                visit_by_grid: np.ndarray) -> None:
+        """Patrols, home visits, micro-grid workers and passing riders find hidden
+        issues (daily). Patrols and riders see what is in the street, home visits what is
+        behind doors; micro-grid workers, who are neighbours, notice either."""
         log = self.issues
         if self._new_hidden:
             self._hidden = np.concatenate((self._hidden, np.array(self._new_hidden, np.int64)))
@@ -177,29 +262,45 @@ class IssueLifecycle:
         if pool.size == 0:
             return
         pool = pool[np.isnan(log.known_at[pool]) & np.isnan(log.resolved_at[pool])]
+        # Needs nobody found in time are given up (hazards keep their incident clock).
+        lapse = (log.raised_at[pool] + self.p.residents.give_up_days <= now) & ~self.cats.hazard[
+            log.category[pool]]
+        if lapse.any():
+            self.given_up.extend(pool[lapse].tolist())
+            pool = pool[~lapse]
         mg = log.micro_grid[pool]
+        grid = log.grid[pool]
+        visible = self.cats.street_visible[log.category[pool]]
         rates = np.stack([
-            patrol_by_grid[log.grid[pool]] * self.p.staffing.patrol_find_per_hour,
+            patrol_by_grid[grid] * self.p.staffing.patrol_find_per_hour * visible,
+            visit_by_grid[grid] * self.p.burden.visit_find_per_hour * ~visible,
             self.mg_covered[mg] * self.p.micro_grid.notice_rate_per_day,
-            self.rider_rate[mg] * self.cats.street_visible[log.category[pool]],
+            self.rider_rate[mg] * visible,
         ])
         total = rates.sum(axis=0)
-        u = self.rng_detect.random((2, pool.size))
-        found = u[0] < -np.expm1(-total)
-        who = (u[1][found] * total[found] > rates[0][found]).astype(int)
-        who += u[1][found] * total[found] > rates[0][found] + rates[1][found]
+        acc = log.find_acc[pool] + total
+        log.find_acc[pool] = acc
+        found = acc >= log.find_threshold[pool]
+        cum = np.cumsum(rates[:, found], axis=0)
+        who = (log.find_u[pool[found]] * total[found] > cum[:-1]).sum(axis=0)
         for issue, k in zip(pool[found].tolist(), who.tolist(), strict=True):
             if k == 0:
                 self.make_known(issue, CH["patrol"], now)
                 self.to_grid(issue, now)
             elif k == 1:
+                self.make_known(issue, CH["home_visit"], now)
+                self.to_grid(issue, now)
+            elif k == 2:
                 self.make_known(issue, CH["micro_grid_patrol"], now)
                 self.micro_grid_workers[int(log.micro_grid[issue])].receive(issue, now)
             else:
                 self.make_known(issue, CH["rider"], now)
                 riders = self._riders_at[int(log.micro_grid[issue])]
-                riders[int(self.rng_detect.integers(len(riders)))].points += 1  # [F26]
-                self.platform.receive(issue, now)
+                weights = np.array([r.reporting_weight() for r in riders])
+                pick = np.searchsorted(np.cumsum(weights), float(log.find_v[issue])
+                                       * weights.sum(), side="right")
+                riders[min(int(pick), len(riders) - 1)].points += 1  # [F26]
+                self.platform.receive(issue, now, by_app=True)  # direct-report point [F25]
         self._hidden = pool[~found]
 
     def _incidents(self, now: float) -> None:
@@ -212,7 +313,8 @@ class IssueLifecycle:
                 continue
             log.became_incident[issue] = True
             self.recorder.incidents += 1
-            self.residents_list[int(log.resident[issue])].hear_outcome(-rp.trust_loss_incident)
+            if log.resident[issue] >= 0:
+                self.word_of_mouth.hear(int(log.resident[issue]), -rp.trust_loss_incident)
             if math.isnan(log.known_at[issue]):
                 self.make_known(issue, CH["incident"], now)
                 self.to_grid(issue, now)

@@ -15,6 +15,7 @@ import math
 from heapq import heappush
 
 import mesa
+import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa.agentset import AgentSet
@@ -36,9 +37,18 @@ from sim.agents import (
 from sim.issues import BY, RL, CategoryTable, IssueLog
 from sim.lifecycle import IssueLifecycle
 from sim.outcomes import Recorder
-from sim.places import Places, build_graph, lay_out
+from sim.places import (
+    Places,
+    add_rider_routes,
+    build_graph,
+    lay_out,
+    places_from_graph,
+    service_areas,
+)
+from sim.residents import GROUPS, WordOfMouth, build_population
 from sim.scenario import Scenario
-from sim.work import ShiftGroup, Team, Transit
+from sim.work import Desk, ShiftGroup, Team, Transit
+from sim.workday import CommunityWorkday
 
 
 class GovernanceModel(IssueLifecycle, mesa.Model):
@@ -47,9 +57,13 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
     Args:
         scenario: a validated :class:`~sim.scenario.Scenario`.
         rng: a seed (int or ``numpy.random.SeedSequence``) for Mesa's generator.
+        trace: record every delivery of a work order in transit (``transit.trace``).
+        graph: a community graph to run on instead of the scenario's layout (for
+            example one built by :func:`sim.places.build_graph` and then edited).
     """
 
-    def __init__(self, scenario: Scenario, rng: int | np.random.SeedSequence | None = None) -> None:
+    def __init__(self, scenario: Scenario, rng: int | np.random.SeedSequence | None = None,
+                 *, trace: bool = False, graph: nx.Graph | None = None) -> None:
         if isinstance(rng, np.random.SeedSequence):
             # spawn() below advances a SeedSequence's child counter: work on a copy so
             # the caller's seed gives the same run every time it is passed.
@@ -60,21 +74,34 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         # Independent streams, so a lever that changes one process leaves the others'
         # draws alone: arrivals (and every per-issue draw), people, detection.
         self.rng_layout, self.rng_arrivals, self.rng_people, self.rng_detect = self.rng.spawn(4)
+        # Added later, after the first four, so those keep their draws: the workday
+        # (inspection visits, riders leaving the programme) and service projects.
+        self.rng_work, self.rng_services = self.rng.spawn(2)
         self.cats = CategoryTable(scenario)
         self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024)
-        self.places: Places = lay_out(scenario.layout)
-        self.transit = Transit(self)
-        self.platform = Platform(self)
+        # The community graph is the model's structure: places, who contains whom and who
+        # serves whom are read from it, so an edited graph (``graph=``) is another model.
+        laid = lay_out(scenario.layout, scenario.neighbourhoods, self.rng_layout)
+        self.graph = graph if graph is not None else build_graph(
+            laid, utilities_in_grid=scenario.utilities.in_grid)
+        self.places: Places = places_from_graph(self.graph, laid.type_names)
+        self.areas = service_areas(self.graph, self.places)
+        self.transit = Transit(self, trace=trace)
         self.recorder = Recorder(self)
         self.day = 0  # days completed
         self._hazard_clock: list[tuple[float, int]] = []  # (incident_at, issue)
         self._hidden = np.empty(0, dtype=np.int64)  # unknown, unresolved issues
         self._new_hidden: list[int] = []
+        self.given_up: list[int] = []  # unknown needs nobody found in time [P9]
         self._make_residents()
         self._make_workers()
+        self._make_services()
+        self._make_platform()
         self._make_riders()
-        self.graph = build_graph(self.places, utilities_in_grid=scenario.utilities.in_grid,
-                                 rider_routes=[np.asarray(r.route) for r in self.riders])
+        self._arrival_rates()
+        self._choose_pilots()
+        add_rider_routes(self.graph, [r.route for r in self._rider_list])
+        self._place_on_graph()
         self.datacollector = mesa.DataCollector(model_reporters={
             name: _last(name) for name in (
                 "raised", "resolved", "open", "on_time_share", "incidents", "admin_hours",
@@ -84,71 +111,89 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
 
     # ----------------------------------------------------------------------- set-up
     def _make_residents(self) -> None:
-        pl, rp, rng = self.places, self.p.residents, self.rng_layout
-        n = pl.n_residents
-        mg = np.repeat(np.arange(pl.n_micro_grids), pl.micro_grid_residents)
-        elderly = rng.random(n) < rp.elderly_share
-        digital = rng.random(n) < np.where(elderly, rp.digital_access_elderly, rp.digital_access)
-        party = rng.random(n) < rp.party_member_share
-        if rp.trust_sd > 0:  # beta with the given mean and sd (clipped to a valid shape)
-            m, v = rp.trust_mean, min(rp.trust_sd**2, rp.trust_mean * (1 - rp.trust_mean) * 0.99)
-            k = m * (1 - m) / v - 1 if v > 0 else 0
-            trust = rng.beta(m * k, (1 - m) * k, n) if 0 < m < 1 and k > 0 else np.full(n, m)
-        else:
-            trust = np.full(n, rp.trust_mean)
+        pl, rng = self.places, self.rng_layout
+        pop = build_population(pl, self.p, rng)
+        self.population = pop
+        self.community_of_resident = pop.community
+        n = pop.n
         self.residents_list: list[Resident] = list(Resident.create_agents(
-            self, n, micro_grid=mg.tolist(), elderly=elderly.tolist(), digital=digital.tolist(),
-            party_member=party.tolist(), trust=trust.tolist()))
+            self, n, index=list(range(n))))
         self.residents = self.agents_by_type[Resident]
+        self.reports = np.zeros(n, dtype=np.int32)
+        self.word_of_mouth = WordOfMouth(pop, self.p.ties.household_weight,
+                                         self.p.ties.tie_weight)
+        trust = pop.trust
         self.trust_sum = float(trust.sum())
         self.trust_sq = float((trust**2).sum())
         self.trust_start = self.trust_sum / max(n, 1)
-        # Volunteer stations, one per community, with the residents who volunteer.
+        self.trust_by_comm = np.bincount(pop.community, trust, pl.n_communities)
+        self.residents_by_comm = np.bincount(pop.community, minlength=pl.n_communities)
         vp = self.p.volunteers
-        n_comm = pl.n_communities
-        self.volunteer_teams = [
-            Team("volunteer", RL["community"], BY["volunteer"], c, self.on_done, resolves_all=True)
-            for c in range(n_comm)
-        ]
-        per_comm = pl.residents_in("community")
-        self.stations = [
-            VolunteerStation(self, c, self.volunteer_teams[c],
-                             desks=max(1, math.ceil(per_comm[c] * vp.rate * vp.hours_per_week
-                                                    / 7 / 8)) if vp.rate * vp.hours_per_week > 0
-                             else 0)
-            for c in range(n_comm)
-        ]
-        is_vol = np.flatnonzero(rng.random(n) < vp.rate)
-        comm_of_res = pl.micro_grid_community[mg]
-        for i in is_vol.tolist():
-            Volunteer(self, self.residents_list[i], self.stations[comm_of_res[i]])
+        # Drawn for every resident whatever the rate, so other draws stay paired.
+        self._volunteer_draw = rng.random(n) < vp.rate
+        self._skill_draw = (rng.random(n) * vp.skills).astype(np.int64)
 
     def _make_workers(self) -> None:
         pl, p, rng = self.places, self.p, self.rng_layout
         b = p.burden
         res_grid = pl.residents_in("grid")
         res_comm = pl.residents_in("community")
-        res_street = pl.residents_in("street")
         res_district = pl.residents_in("district")
-        # Grid workers: staffing per 10,000 [F30] per community, one per grid first,
-        # extra staff to the most populous grids.
-        self.grid_teams = [Team("grid", RL["grid"], BY["grid_worker"], g, self.on_done)
-                           for g in range(pl.n_grids)]
+        self.district_of_comm = pl.street_district[pl.community_street]
+        self.street_of_grid = pl.community_street[pl.grid_community]
+        start, hours = b.shift_start_hour, b.work_hours_per_day
+        # Grid workers: staffing per 10,000 [F30] per community. With at least one per
+        # grid, each grid has its team and extra staff go to the most populous grids;
+        # with fewer workers than grids, each worker covers a beat of neighbouring grids.
+        self.grid_teams: list[Team] = []
+        self.grid_team_of = np.full(pl.n_grids, -1, dtype=np.int64)
         grid_workers: list[GridWorker] = []
+        beat_worker, beat_grid, beat_weight = [], [], []
+        self.workdays: list[CommunityWorkday] = []
         for c in range(pl.n_communities):
             grids = np.flatnonzero(pl.grid_community == c)
             n_staff = round(p.staffing.workers_per_10k * res_comm[c] / 10_000)
-            order = grids[np.argsort(-res_grid[grids], kind="stable")]
-            for k in range(n_staff):
-                g = int(order[k % len(order)])
-                grid_workers.append(GridWorker(self, g, self.grid_teams[g]))
+            if n_staff >= len(grids):
+                beats = [[int(g)] for g in grids]
+                order = np.argsort(-res_grid[grids], kind="stable")
+                staff = np.bincount(np.arange(n_staff) % len(grids), minlength=len(grids))
+                per_beat = np.empty(len(grids), dtype=np.int64)
+                per_beat[order] = staff
+            else:
+                beats = [a.tolist() for a in np.array_split(grids, n_staff)] if n_staff else []
+                per_beat = np.ones(len(beats), dtype=np.int64)
+            workers: list[GridWorker] = []
+            for beat, k in zip(beats, per_beat.tolist(), strict=True):
+                team = Team("grid", RL["grid"], BY["grid_worker"], beat[0], self.on_done)
+                team.daily_hours = float(k)  # workers, for now: hours are set below
+                self.grid_team_of[beat] = len(self.grid_teams)
+                self.grid_teams.append(team)
+                weight = res_grid[beat] / max(res_grid[beat].sum(), 1)
+                for _ in range(k):
+                    w = GridWorker(self, beat[0], team)
+                    for g, wt in zip(beat, weight.tolist(), strict=True):
+                        beat_worker.append(len(grid_workers))
+                        beat_grid.append(g)
+                        beat_weight.append(wt)
+                    grid_workers.append(w)
+                    workers.append(w)
+            reference = b.reference_workers_per_10k * res_comm[c] / 10_000
+            day = CommunityWorkday(self, c, workers, reference)
+            self.workdays.append(day)
+            # Casework hours on an average day: what the burden leaves of the shift.
+            left = max(hours - day.shared_per_worker - b.meeting_hours
+                       - b.lines()["inspections"], 0.0) * b.workdays_per_week / 7
+            for g in grids:
+                t = self.grid_team_of[g]
+                if t >= 0 and self.grid_teams[t].place == g:
+                    self.grid_teams[t].daily_hours *= left
         self.grid_workers = self.agents_by_type.get(GridWorker, AgentSet([], random=self.random))
         self._grid_worker_list = grid_workers
-        self.workers_per_grid = np.bincount([w.grid for w in grid_workers], minlength=pl.n_grids)
+        self._beat = (np.array(beat_worker, dtype=np.int64), np.array(beat_grid, dtype=np.int64),
+                      np.array(beat_weight))
+        self.workers_per_grid = np.bincount(self._beat[1], minlength=pl.n_grids)
         self.admin_per_day = b.admin_hours()
-        start, hours = b.shift_start_hour, b.work_hours_per_day
-        self.grid_shift = ShiftGroup(self, [w.desk for w in grid_workers],
-                                     start + self.admin_per_day, start + hours, b.workdays_per_week)
+        self.grid_workdays = b.workdays_per_week
 
         # Micro-grid workers [F16]: micro-grids covered, drawn once.
         covered = rng.random(pl.n_micro_grids) < p.micro_grid.coverage
@@ -161,8 +206,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         st = p.staffing
         self.community_teams = [Team("community", RL["community"], BY["community_committee"], c,
                                      self.on_done) for c in range(pl.n_communities)]
+        meeting_rngs = self.rng_work.spawn(pl.n_communities)
         self.committees = [CommunityCommittee(self, c, self.community_teams[c],
-                                              st.community_office_staff)
+                                              st.community_office_staff, meeting_rngs[c])
                            for c in range(pl.n_communities)]
         self.street_teams = [Team("street", RL["street"], BY["street_office"], s, self.on_done)
                              for s in range(pl.n_streets)]
@@ -180,8 +226,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         # Utility staff: embedded in grids they resolve utility issues at grid level
         # [F17]; otherwise utility issues go up to the district's utility company.
         ut = p.utilities
-        comm_per_district = np.bincount(pl.street_district[pl.community_street],
-                                        minlength=pl.n_districts)
+        comm_per_district = np.bincount(self.district_of_comm, minlength=pl.n_districts)
         self.utility_teams = [
             Team("utility", RL["grid"] if ut.in_grid else RL["department"], BY["utility_staff"],
                  d, self.on_done, resolves_all=True) for d in range(pl.n_districts)]
@@ -189,30 +234,184 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             Utility(self, self.utility_teams[d],
                     max(1, round(ut.staff_per_community * comm_per_district[d])))
             for d in range(pl.n_districts)]
-        # Social-work stations [F22]: weekly hours per street, spread over 8-hour desks.
-        so_day = (p.social_orgs.hours_per_week_per_10k * res_street / 10_000
-                  / b.workdays_per_week)
-        self.social_teams = [Team("social_org", RL["community"], BY["social_organisation"], s,
-                                  self.on_done, resolves_all=True) for s in range(pl.n_streets)]
-        self.social_orgs = [
-            SocialOrganisation(self, s, self.social_teams[s],
-                               math.ceil(so_day[s] / 8) if so_day[s] > 0 else 0)
-            for s in range(pl.n_streets)]
+        # Property companies ("red property" [F28]) where a community has one: they take
+        # a share of repair and property issues, every day of the week.
+        hoods = p.neighbourhoods
+        self.property_teams: list[Team | None] = []
+        property_desks = []
+        for c in range(pl.n_communities):
+            if not pl.community_property[c]:
+                self.property_teams.append(None)
+                continue
+            team = Team("property", RL["community"], BY["property_company"], c, self.on_done)
+            for _ in range(max(1, round(hoods.property_staff_per_10k * res_comm[c] / 10_000))):
+                property_desks.append(Desk(self, team, self.issues))
+            team.daily_hours = len(team.desks) * hours
+            self.property_teams.append(team)
+        self.property_shift = ShiftGroup(self, property_desks, start, start + hours, 7)
         for team in (*self.community_teams, *self.street_teams, *self.department_teams):
+            team.daily_hours = len(team.desks) * hours * b.workdays_per_week / 7
             office_desks.extend(team.desks)
+        for team in self.utility_teams:
+            team.daily_hours = len(team.desks) * hours * ut.days_per_week / 7
         self.office_shift = ShiftGroup(self, office_desks, start, start + hours,
                                        b.workdays_per_week)
         self.utility_shift = ShiftGroup(self, [d for t in self.utility_teams for d in t.desks],
                                         start, start + hours, ut.days_per_week)
+        self.street_of_grid = pl.community_street[pl.grid_community]
+
+    def _make_services(self) -> None:
+        """Volunteer stations and social organisations [F19, F21-F24]."""
+        pl, p, b = self.places, self.p, self.p.burden
+        res_street = pl.residents_in("street")
+        start = b.shift_start_hour
+        # Volunteer stations, one per community, one queue per care skill [F23].
+        vp = p.volunteers
+        self.volunteer_teams = [
+            [Team("volunteer", RL["community"], BY["volunteer"], c, self.on_done,
+                  resolves_all=True) for _ in range(vp.skills)]
+            for c in range(pl.n_communities)]
+        self.stations = [VolunteerStation(self, c, self.volunteer_teams[c])
+                         for c in range(pl.n_communities)]
+        station_of = self.areas.station_of_community
+        comm_of_res = self.community_of_resident
+        self.volunteer_of: dict[int, Volunteer] = {}
+        for i in np.flatnonzero(self._volunteer_draw).tolist():
+            if station_of[comm_of_res[i]] < 0:
+                continue  # no volunteer station serves this community
+            self.volunteer_of[i] = Volunteer(self, self.residents_list[i],
+                                             self.stations[station_of[comm_of_res[i]]],
+                                             int(self._skill_draw[i]))
+        v_start = vp.start_hour
+        self.volunteer_shift = ShiftGroup(
+            self, [d for st in self.stations for d in st.desks], v_start,
+            min(24.0, v_start + VolunteerStation.OPEN_HOURS), 7)
+        # Social-work stations [F22]: weekly hours per street, spread over 8-hour desks.
+        so = p.social_orgs
+        so_day = so.hours_per_week_per_10k * res_street / 10_000 / b.workdays_per_week
+        self.social_teams = [Team("social_org", RL["community"], BY["social_organisation"], s,
+                                  self.on_done, resolves_all=True) for s in range(pl.n_streets)]
+        # Funded projects [F22] and charity-fund projects [F24], each for one category:
+        # by residents' demand ("residents order the menu" [F19]) or spread evenly.
+        rng = self.rng_services
+        sw = np.flatnonzero(self.cats.social_work)
+        demand = self.cats.rate[sw] if so.menu == "residents" else np.ones(len(sw))
+        fund = rng.random(pl.n_communities) < so.charity_fund_share
+        fund_projects = np.bincount(pl.community_street, fund * so.fund_projects,
+                                    pl.n_streets).astype(np.int64)
+        n_projects = np.rint(so.projects_per_10k * res_street / 10_000).astype(np.int64)
+        n_projects += fund_projects
+        self.projects = 0
+        self.social_orgs = []
+        project_desks = []
+        for s_ in range(pl.n_streets):
+            teams: dict[int, Team] = {}
+            if len(sw) and demand.sum() > 0 and so.project_hours_per_week > 0:
+                picks = rng.choice(sw, size=int(n_projects[s_]), p=demand / demand.sum())
+                for cat, k in zip(*np.unique(picks, return_counts=True), strict=True):
+                    team = Team("social_org", RL["community"], BY["social_organisation"], s_,
+                                self.on_done, resolves_all=True)
+                    per_day = k * so.project_hours_per_week / 7.0
+                    team.daily_hours = per_day
+                    project_desks.append(Desk(self, team, self.issues, speed=per_day / 8.0))
+                    teams[int(cat)] = team
+                    self.projects += int(k)
+            desks = math.ceil(so_day[s_] / 8) if so_day[s_] > 0 else 0
+            self.social_teams[s_].daily_hours = so_day[s_] * b.workdays_per_week / 7
+            self.social_orgs.append(
+                SocialOrganisation(self, s_, self.social_teams[s_], desks, teams))
         self.social_shifts = [
             ShiftGroup(self, t.desks, start, start + (so_day[s] / len(t.desks) if t.desks else 0),
                        b.workdays_per_week) for s, t in enumerate(self.social_teams)]
-        # Volunteers give hours every day; the shift's length follows their hours.
-        v_start = p.volunteers.start_hour
-        self.volunteer_shifts = [ShiftGroup(self, t.desks, v_start, v_start, 7)
-                                 for t in self.volunteer_teams]
-        self.district_of_comm = pl.street_district[pl.community_street]
-        self.street_of_grid = pl.community_street[pl.grid_community]
+        self.project_shift = ShiftGroup(self, project_desks, start, start + 8.0, 7)
+
+    def _make_platform(self) -> None:
+        """The "1 + 12 + N" platform [F32]: a city intake centre and district command
+        centres, staffed round the clock. Where a scale's share of a centre is under one
+        person on duty, one is kept on duty (the real centre serves others too), so the
+        platform's load binds from street scale up."""
+        pl, pp = self.places, self.p.platform
+        on_duty = 40.0 / 168.0  # a 40-hour week spread over the clock
+        res_district = pl.residents_in("district")
+        intake = Team("platform", -1, -1, 0, self._platform_done, resolves_all=True)
+        centres = [Team("platform", -1, -1, d, self._platform_done, resolves_all=True)
+                   for d in range(pl.n_districts)]
+        staff = [pp.intake_staff_per_100k * pl.n_residents / 100_000,
+                 *(pp.dispatchers_per_100k * res_district / 100_000)]
+        for team, n in zip((intake, *centres), staff, strict=True):
+            for _ in range(max(1, round(n * on_duty))):
+                Desk(self, team, self.issues)
+            team.daily_hours = 24.0 * len(team.desks)
+        self.platform = Platform(self, intake, centres)
+        self.platform_shift = ShiftGroup(
+            self, [d for t in (intake, *centres) for d in t.desks], 0.0, 24.0, 7)
+
+    def _place_on_graph(self) -> None:
+        """Put the organisations and workers on their graph nodes in Mesa's network
+        space (mesa.discrete_space.Network): grid workers on their grid, micro-grid
+        workers on their micro-grid, volunteers in their building, riders at the start
+        of their route (their daily pass is the route's ``passes`` edges). Residents are
+        not placed one by one: they are rows of the population arrays, each tied to a
+        building node by number (ten million cell memberships would cost gigabytes)."""
+        from mesa.discrete_space import Network
+
+        self.space = Network(self.graph, layout=None, random=self.random)
+        cells = self.space._cells
+        grid_node = {}
+        for n, data in self.graph.nodes(data=True):
+            if data.get("kind") == "grid":
+                grid_node[data["index"]] = n
+        for w in self._grid_worker_list:
+            w.cell = cells[grid_node[w.grid]]
+        mg_node = {d["index"]: n for n, d in self.graph.nodes(data=True)
+                   if d.get("kind") == "micro_grid"}
+        for m, worker in self.micro_grid_workers.items():
+            worker.cell = cells[mg_node[m]]
+        b_node = {d["index"]: n for n, d in self.graph.nodes(data=True)
+                  if d.get("kind") == "building"}
+        for i, v in self.volunteer_of.items():
+            v.cell = cells[b_node[int(self.population.building[i])]]
+        for rider in self._rider_list:
+            rider.cell = cells[mg_node[rider.route[0]]]
+        kinds = {"community": self.committees, "volunteer_station": self.stations,
+                 "social_org": self.social_orgs, "street": self.street_offices,
+                 "department": self.departments, "utility": self.utilities}
+        index_of = {(d["kind"], d["index"]): n for n, d in self.graph.nodes(data=True)
+                    if d.get("kind") in kinds}
+        for kind, agents in kinds.items():
+            for k, agent in enumerate(agents):
+                node = index_of.get((kind, k))
+                if node is not None:
+                    agent.cell = cells[node]
+        self.platform.cell = cells["platform"]
+
+    def _choose_pilots(self) -> None:
+        """Pilot units [F35]: streets and communities by id, then numbers drawn with the
+        seed (from a stream of their own, so the rest of the run keeps its draws)."""
+        pl, pp = self.places, self.p.pilot
+        (rng,) = self.rng_layout.spawn(1)
+        street = np.zeros(pl.n_streets, dtype=bool)
+        street[pp.street_ids] = True
+        free = np.flatnonzero(~street)
+        street[rng.permutation(free)[:pp.streets]] = True
+        comm = street[pl.community_street]
+        comm[pp.community_ids] = True
+        free = np.flatnonzero(~comm)
+        comm[rng.permutation(free)[:pp.communities]] = True
+        self.pilot_comm = comm
+        self.inspection_visits = np.zeros(pl.n_communities, dtype=np.int64)
+        self.property_cut = np.full(pl.n_communities, self.p.neighbourhoods.property_cut)
+
+    def _start_pilot(self) -> None:
+        """From the start day, pilot communities run with the pilot's overrides."""
+        view = self.p.pilot_view()
+        for c in np.flatnonzero(self.pilot_comm).tolist():
+            self.workdays[c].set_burden(view.burden)
+            self.committees[c].rules = view.consultation
+            self.property_cut[c] = view.neighbourhoods.property_cut
+
+    def _platform_done(self, issue: int, team: Team, now: float) -> None:
+        self.platform.on_done(issue, team, now)
 
     def _make_riders(self) -> None:
         """Riders' routes: a run of neighbouring micro-grids in their street [F25]."""
@@ -235,17 +434,50 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             NewEmploymentWorker(self, route, e)
         self.riders = self.agents_by_type.get(NewEmploymentWorker,
                                               AgentSet([], random=self.random))
-        passes = np.zeros(pl.n_micro_grids)
+        self._rider_list: list[NewEmploymentWorker] = list(self.riders)
         self._riders_at: dict[int, list[NewEmploymentWorker]] = {}
-        for rider in self.riders:
-            if rider.enrolled:
-                np.add.at(passes, rider.route, 1)
-                for m in rider.route:
-                    self._riders_at.setdefault(m, []).append(rider)
-        friendly = rng.random(pl.n_communities) < mp.rider_friendly_share  # [F20]
-        boost = (1 + mp.incentive_effect * mp.incentive) * (
-            1 + mp.rider_friendly_effect * friendly[pl.micro_grid_community])
-        self.rider_rate = passes * mp.detect_per_pass * boost  # per hidden issue per day
+        for rider in self._rider_list:
+            for m in rider.route:
+                self._riders_at.setdefault(m, []).append(rider)
+        self.rider_friendly = rng.random(pl.n_communities) < mp.rider_friendly_share  # [F20]
+        # Where riders work: each rider's day spread over the micro-grids of the route.
+        lengths = np.array([len(r.route) for r in self._rider_list], dtype=np.int64)
+        self._route_owner = np.repeat(np.arange(len(lengths)), lengths)
+        self._route_flat = np.array([m for r in self._rider_list for m in r.route],
+                                    dtype=np.int64)
+        self.rider_presence = np.bincount(
+            self._route_flat, 1.0 / lengths[self._route_owner] if len(lengths) else None,
+            pl.n_micro_grids)
+        self._update_rider_rate()
+
+    def _update_rider_rate(self) -> None:
+        """Chance per day that passing riders report a given hidden, street-visible issue,
+        by micro-grid: passes weighted by each rider's readiness to report [F25, F26]."""
+        pl, mp = self.places, self.p.mobile_grid
+        weight = np.fromiter((r.reporting_weight() for r in self._rider_list), float,
+                             len(self._rider_list))
+        passes = np.bincount(self._route_flat, weight[self._route_owner], pl.n_micro_grids)
+        self.enrolled_riders = sum(1 for r in self._rider_list if r.enrolled)
+        boost = 1 + mp.rider_friendly_effect * self.rider_friendly[pl.micro_grid_community]
+        self.rider_rate = passes * mp.detect_per_pass * boost
+
+    def _riders_review(self, days: float) -> None:
+        """Enrolled riders leave the programme at a rate their points lower [F26]."""
+        u = self.rng_work.random(len(self._rider_list))
+        for rider, ui in zip(self._rider_list, u.tolist(), strict=True):
+            if rider.enrolled and not rider.stays_enrolled(ui, days):
+                rider.enrolled = False
+        self._update_rider_rate()
+
+    def _arrival_rates(self) -> None:
+        """Issues a day by micro-grid and category: residents' categories by residents,
+        riders' own by the riders working there, fewer where sites are rider-friendly."""
+        pl, cats, mp = self.places, self.cats, self.p.mobile_grid
+        lam = np.outer(pl.micro_grid_residents, cats.rate)
+        riders = self.rider_presence * (
+            1 - mp.rider_friendly_cut * self.rider_friendly[pl.micro_grid_community])
+        lam[:, cats.by_riders] = np.outer(riders, cats.rate[cats.by_riders])
+        self._lam = lam
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -254,58 +486,84 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.day += 1
         self._open_day(self.day)
 
+    def works_on(self, day: int) -> bool:
+        """Whether ``day`` is a workday for grid workers."""
+        return day % 7 < self.p.burden.workdays_per_week
+
     def run(self, days: int) -> None:
         """Advance ``days`` whole days."""
         self.run_for(days)
 
     def _open_day(self, day: int) -> None:
         self._draw_arrivals(day)
-        self.grid_shift.schedule(day)
+        b = self.p.burden
+        if day == self.p.pilot.start_day and self.pilot_comm.any():
+            self._start_pilot()
+        if day % 7 < b.workdays_per_week:
+            u = self.rng_work.random(len(self.workdays))  # drawn for all: paired
+            for workday, ui in zip(self.workdays, u.tolist(), strict=True):
+                visit = ui < workday.inspection_chance
+                self.inspection_visits[workday.community] += visit
+                workday.plan(day, visit)
+        else:
+            for workday in self.workdays:
+                workday.skip_day()
         self.office_shift.schedule(day)
+        self.property_shift.schedule(day)
         self.utility_shift.schedule(day)
+        self.platform_shift.schedule(day)
         for group in self.social_shifts:
             group.schedule(day)
-        for station, group in zip(self.stations, self.volunteer_shifts, strict=True):
-            if group.desks:
-                group.close_hour = min(24.0, group.open_hour
-                                       + station.hours_per_day / len(group.desks))
-                group.schedule(day)
-        every = self.p.consultation.every_days
-        if day > 0 and day % every == 0:
-            for committee in self.committees:
-                committee.hold_consultation(float(day))
+        now = float(day)
+        for station in self.stations:
+            station.refresh(now)
+        self.volunteer_shift.schedule(day)
+        self.project_shift.schedule(day)
+        for committee in self.committees:
+            meets, assembly = committee.meets_on(day)
+            if meets:
+                committee.hold_consultation(now, assembly)
+        if day > 0 and day % 30 == 0:
+            self._riders_review(30.0)
+        elif day > 0 and day % 7 == 0:
+            self._update_rider_rate()
 
     def _close_day(self, day: int) -> None:
         now = float(day + 1)
-        b = self.p.burden
-        workday = self.grid_shift.works_on(day)
-        admin = self.admin_per_day if workday else 0.0
-        shift = b.work_hours_per_day if workday else 0.0
-        patrol_by_grid = np.zeros(self.places.n_grids)
-        overloaded = 0
-        for w in self._grid_worker_list:
-            w.admin_hours = admin
-            w.case_hours = w.desk.take_hours(now)
-            w.patrol_hours = max(0.0, shift - admin - w.case_hours)
-            patrol_by_grid[w.grid] += w.patrol_hours
-            if workday and w.patrol_hours < 0.01 and len(w.desk.team):
-                overloaded += 1
+        workday = day % 7 < self.p.burden.workdays_per_week
+        overloaded = sum(wd.close(now, workday) for wd in self.workdays)
+        workers = self._grid_worker_list
+        n_grids = self.places.n_grids
+        bw, bg, weight = self._beat
+        if len(workers):
+            patrol = np.fromiter((w.patrol_hours for w in workers), float, len(workers))
+            visits = np.fromiter((w.visit_hours for w in workers), float, len(workers))
+            patrol_by_grid = np.bincount(bg, patrol[bw] * weight, n_grids)
+            visit_by_grid = np.bincount(bg, visits[bw] * weight, n_grids)
+        else:
+            patrol_by_grid = visit_by_grid = np.zeros(n_grids)
         for team in (*self.community_teams, *self.street_teams, *self.department_teams,
-                     *self.utility_teams, *self.social_teams, *self.volunteer_teams):
+                     *self.utility_teams, *self.social_teams, self.platform.intake,
+                     *self.platform.centres):
             for desk in team.desks:
                 desk.take_hours(now)  # other staff's hours are counted in summary only
+        for station in self.stations:
+            for desk in station.desks:
+                desk.take_hours(now)
+        for desk in (*self.project_shift.desks, *self.property_shift.desks):
+            desk.take_hours(now)
+        self._spread_word()
         self.recorder.close_day(day, overloaded)
         self.datacollector.collect(self)
         # Patrol finds and incidents happen at the boundary, so they count in the new day.
-        self._detect(now, patrol_by_grid)
+        self._detect(now, patrol_by_grid, visit_by_grid)
         self._incidents(now)
 
     # --------------------------------------------------------------- arrivals
     def _draw_arrivals(self, day: int) -> None:
         """The day's issues, drawn in bulk per micro-grid and category (Poisson)."""
         pl, cats, rng = self.places, self.cats, self.rng_arrivals
-        lam = np.outer(pl.micro_grid_residents, cats.rate)
-        counts = rng.poisson(lam).ravel()
+        counts = rng.poisson(self._lam).ravel()
         cells = np.repeat(np.arange(counts.size), counts)
         n = cells.size
         if n == 0:
@@ -314,8 +572,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         t = day + rng.random(n)
         order = np.argsort(t, kind="stable")
         mg, cat, t = mg[order], cat[order], t[order]
-        resident = pl.micro_grid_first_resident[mg] + (
-            rng.random(n) * pl.micro_grid_residents[mg]).astype(np.int64)
+        by_rider = cats.by_riders[cat]
+        resident = np.where(by_rider, -1, pl.micro_grid_first_resident[mg] + (
+            rng.random(n) * pl.micro_grid_residents[mg]).astype(np.int64))
         level = cats.draw_levels(cat, rng.random(n))
         work = cats.draw_work(cat, rng)
         collective = rng.random(n) < cats.collective_share[cat]
@@ -324,15 +583,26 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                                cats.incident_after[cat], np.inf)
         u_report, u_channel = rng.random(n), rng.random(n)
         delay = t + rng.exponential(1.0, n) * self.p.residents.report_delay_days
+        need = (rng.random(n) * self.p.volunteers.skills).astype(np.int8)
+        joint = rng.random(n) < self.p.platform.joint_share
+        u_route = rng.random(n).astype(np.float32)
+        find_threshold = rng.exponential(1.0, n)
+        find_u, find_v = rng.random((2, n)).astype(np.float32)
         ids = self.issues.append(
             category=cat, micro_grid=mg, grid=pl.micro_grid_grid[mg],
             community=pl.micro_grid_community[mg], resident=resident, raised_at=t,
-            level_needed=level, work_hours=work, collective=collective, incident_at=incident_at)
+            level_needed=level, work_hours=work, collective=collective, incident_at=incident_at,
+            need=need, joint=joint, u_route=u_route, find_threshold=find_threshold,
+            find_u=find_u, find_v=find_v)
         self.recorder.raised(cat)
         residents = self.residents_list
+        rider_report = self.report_by_app
         for i, issue in enumerate(ids.tolist()):
             if incident_at[i] < np.inf:
                 heappush(self._hazard_clock, (float(incident_at[i]), issue))
+            if by_rider[i]:  # a rider's own problem, reported by app [F20, F25]
+                self.transit.send(float(delay[i]), rider_report, issue)
+                continue
             channel = -1 if hidden[i] else residents[resident[i]].choose_channel(
                 u_report[i], u_channel[i])
             if channel < 0:
@@ -341,9 +611,26 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                 self.transit.send(float(delay[i]), self._report(channel), issue)
 
     # ------------------------------------------------------------- trust
-    def trust_changed(self, old: float, new: float) -> None:
-        self.trust_sum += new - old
-        self.trust_sq += new * new - old * old
+    def _spread_word(self) -> None:
+        """Apply the day's outcomes to residents' and their ties' trust [issue 9]."""
+        changed, old, new = self.word_of_mouth.apply()
+        if not len(changed):
+            return
+        diff = new - old
+        self.trust_sum += float(diff.sum())
+        self.trust_sq += float((new * new - old * old).sum())
+        self.trust_by_comm += np.bincount(self.population.community[changed], diff,
+                                          self.places.n_communities)
+        volunteers = self.volunteer_of
+        if volunteers:
+            for i, a, b in zip(changed.tolist(), old.tolist(), new.tolist(), strict=True):
+                v = volunteers.get(i)
+                if v is not None:
+                    v.trust_changed(a, b)
+
+    def community_trust(self, community: int) -> float:
+        """Mean trust of a community's residents."""
+        return float(self.trust_by_comm[community] / max(self.residents_by_comm[community], 1))
 
     @property
     def mean_trust(self) -> float:
@@ -355,12 +642,53 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         return math.sqrt(max(self.trust_sq / n - (self.trust_sum / n) ** 2, 0.0))
 
     # ------------------------------------------------------------- views
+    def whereabouts(self) -> dict[str, list[int]]:
+        """Where every open issue is held right now, by kind of holder: a team's queue,
+        a desk's hands, on its way (a report, a relay, a dispatch), a consultation's
+        agenda, or unknown to anyone but the resident. Reports on their way for issues
+        that became known otherwise are listed apart: their delivery changes nothing."""
+        log = self.issues
+        out: dict[str, list[int]] = {"queued": [], "in_hand": [], "in_transit": [],
+                                     "stale_report": [], "consultation": [], "hidden": [],
+                                     "given_up": list(self.given_up)}
+        teams = [*self.grid_teams, *self.community_teams, *self.street_teams,
+                 *self.department_teams, *self.utility_teams, *self.social_teams,
+                 *(t for so in self.social_orgs for t in so.project_teams.values()),
+                 *(t for teams in self.volunteer_teams for t in teams),
+                 *(t for t in self.property_teams if t is not None),
+                 self.platform.intake, *self.platform.centres]
+        for team in teams:
+            out["queued"].extend(team.queued())
+            out["in_hand"].extend(d.current for d in team.desks if d.current >= 0)
+        for _at, _, deliver, issue in self.transit._heap:
+            report = deliver.__name__.startswith("report_")
+            stale = report and not math.isnan(log.known_at[issue])
+            out["stale_report" if stale else "in_transit"].append(issue)
+        for committee in self.committees:
+            out["consultation"].extend(committee.awaiting_consultation)
+        hidden = np.concatenate((self._hidden, np.array(self._new_hidden, np.int64)))
+        out["hidden"] = hidden[np.isnan(log.known_at[hidden])].tolist()
+        return out
+
     def daily_frame(self) -> pd.DataFrame:
         return self.recorder.daily_frame()
 
     def issues_frame(self) -> pd.DataFrame:
         """Issues raised before now (see docs/outputs.md)."""
         frame = self.issues.frame(self.cats.names)
+        # Who raised it (-1: a rider's own issue), their groups and neighbourhood type.
+        pop, pl = self.population, self.places
+        who = self.issues.resident[: self.issues.n]
+        mine = who >= 0
+        safe = np.where(mine, who, 0)
+        frame["resident"] = who
+        for group in GROUPS:
+            col = pd.array(pop.group(group)[safe], dtype="boolean")
+            col[~mine] = pd.NA
+            frame[group] = col
+        frame["pilot"] = self.pilot_comm[frame["community"].to_numpy()]
+        frame["neighbourhood"] = pd.Categorical.from_codes(
+            pl.community_type[frame["community"].to_numpy()], categories=list(pl.type_names))
         return frame[frame["raised_at"] < self.time].reset_index(drop=True)
 
     def summary(self) -> dict[str, float]:
@@ -378,10 +706,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         return np.bincount(getattr(log, column)[:n][is_open], minlength=size)
 
     def trust_by_micro_grid(self) -> np.ndarray:
-        trust = np.fromiter((r.trust for r in self.residents_list), float,
-                            len(self.residents_list))
-        mg = np.repeat(np.arange(self.places.n_micro_grids), self.places.micro_grid_residents)
-        return np.bincount(mg, trust, self.places.n_micro_grids) / np.maximum(
+        pop = self.population
+        return np.bincount(pop.micro_grid, pop.trust, self.places.n_micro_grids) / np.maximum(
             self.places.micro_grid_residents, 1)
 
 

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from sim.costs import COST_KEYS, annual_costs, headcount
-from sim.issues import RESOLVED_LEVELS
+from sim.issues import BY, CH, RESOLVED_LEVELS
+from sim.residents import GROUPS
+from sim.scenario import DEFAULT_NEIGHBOURHOOD_TYPES, Scenario
 
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
@@ -18,6 +20,8 @@ DAILY_COLUMNS: tuple[str, ...] = (
     "incidents", "escalations", "admin_hours", "case_hours", "patrol_hours",
     "overloaded_workers", "mean_trust", "trust_sd", "raised_total", "known_total",
     "resolved_total", "open_known", "open_unknown", "on_time_share", "grid_queue",
+    "governance_hours", "visit_hours", "passed_on", "platform_queue", "meetings_failed",
+    "enrolled_riders",
 )
 
 
@@ -28,13 +32,41 @@ SUMMARY_KEYS: tuple[str, ...] = (
     *(f"resolved_at_{level}_share" for level in RESOLVED_LEVELS),
     "hazards", "hazards_caught", "incidents", "hazards_caught_share", "admin_hours",
     "case_hours", "patrol_hours", "admin_share", "worker_hours", "overload_share",
-    "mean_trust", "trust_sd", "trust_change", "participation", *COST_KEYS,
+    "mean_trust", "trust_sd", "trust_change", "participation",
+    "governance_hours", "visit_hours", "self_governance_share", "casework_share",
+    "patrol_share", "passed_on", "mean_dispatch_days", "p90_dispatch_days",
+    "meetings_failed", "consultation_resolved", "enrolled_riders", "rider_points",
+    "volunteer_resolved", "social_org_resolved", "reported_share", "pilot_communities",
+    *COST_KEYS,
 )
 
 
-def summary_keys(category_names: list[str]) -> list[str]:
-    """The keys of ``summary.json`` for a scenario with these issue categories."""
-    return [*SUMMARY_KEYS, *(f"on_time_share_{name}" for name in category_names)]
+EQUITY_METRICS: tuple[str, ...] = ("known_share", "on_time_share", "days_to_resolve", "trust")
+
+
+def neighbourhood_names(scenario: Scenario) -> list[str]:
+    """The neighbourhood types a scenario's runs report on."""
+    hoods = scenario.neighbourhoods
+    return ["uniform"] if hoods.mix == "uniform" else list(hoods.types)
+
+
+def equity_keys(type_names: list[str]) -> list[str]:
+    """Equity keys of ``summary.json``: each metric by neighbourhood type and resident
+    group, the spread across types and each group's gap to everyone else [P9]."""
+    keys = [f"equity_{metric}_{unit}" for metric in EQUITY_METRICS
+            for unit in (*type_names, *GROUPS)]
+    keys += [f"{metric}_gap_types" for metric in EQUITY_METRICS]
+    keys += [f"{metric}_gap_{group}" for metric in EQUITY_METRICS for group in GROUPS]
+    return keys
+
+
+def summary_keys(category_names: list[str], type_names: list[str] | None = None) -> list[str]:
+    """The keys of ``summary.json`` for a scenario with these issue categories and
+    neighbourhood types (default: the default types)."""
+    if type_names is None:
+        type_names = list(DEFAULT_NEIGHBOURHOOD_TYPES)
+    return [*SUMMARY_KEYS, *(f"on_time_share_{name}" for name in category_names),
+            *equity_keys(type_names)]
 
 
 class Recorder:
@@ -52,6 +84,7 @@ class Recorder:
     def _reset(self) -> None:
         self.n_raised = self.known = self.n_resolved = self.on_time = self.late = 0
         self.incidents = self.escalations = 0
+        self.passed_on = self.meetings_failed = 0
 
     def raised(self, categories: np.ndarray) -> None:
         self.n_raised += len(categories)
@@ -72,7 +105,7 @@ class Recorder:
         self.on_time_total += self.on_time
         self.late_total += self.late
         workers = m._grid_worker_list
-        if m.grid_shift.works_on(day):
+        if m.works_on(day):
             self.worker_days += len(workers)
             self.overloaded_days += overloaded
         self.rows.append({
@@ -99,6 +132,12 @@ class Recorder:
             "on_time_share": self.on_time_total / self.resolved_total
             if self.resolved_total else float("nan"),
             "grid_queue": sum(len(t) for t in m.grid_teams),
+            "governance_hours": float(sum(w.governance_hours for w in workers)),
+            "visit_hours": float(sum(w.visit_hours for w in workers)),
+            "passed_on": self.passed_on,
+            "platform_queue": len(m.platform.intake) + sum(len(t) for t in m.platform.centres),
+            "meetings_failed": self.meetings_failed,
+            "enrolled_riders": m.enrolled_riders,
         })
         self._reset()
 
@@ -106,7 +145,7 @@ class Recorder:
         frame = pd.DataFrame(self.rows, columns=list(DAILY_COLUMNS))
         ints = [c for c in DAILY_COLUMNS if c not in {
             "admin_hours", "case_hours", "patrol_hours", "mean_trust", "trust_sd",
-            "on_time_share"}]
+            "on_time_share", "governance_hours", "visit_hours"}]
         return frame.astype({c: "int64" for c in ints})
 
     def summary(self) -> dict[str, float]:
@@ -130,7 +169,16 @@ class Recorder:
         admin = sum(r["admin_hours"] for r in daily)
         case = sum(r["case_hours"] for r in daily)
         patrol = sum(r["patrol_hours"] for r in daily)
-        hours = admin + case + patrol
+        governance = sum(r["governance_hours"] for r in daily)
+        visits = sum(r["visit_hours"] for r in daily)
+        hours = admin + case + patrol + governance + visits
+        known_at = log.known_at[:n][upto]
+        dispatched = log.dispatched_at[:n][upto]
+        channel = log.channel[:n][upto]
+        via_platform = np.isin(channel, (CH["hotline"], CH["app"], CH["rider"])) & ~np.isnan(
+            dispatched)
+        dispatch_days = dispatched[via_platform] - known_at[via_platform]
+        by = log.resolved_by[:n][upto]
         n_res = len(m.residents_list)
 
         def share(num: float, den: float) -> float:
@@ -167,11 +215,85 @@ class Recorder:
             "mean_trust": m.mean_trust,
             "trust_sd": m.trust_sd,
             "trust_change": m.mean_trust - m.trust_start,
-            "participation": share(sum(1 for r in m.residents_list if r.reports), n_res),
+            "participation": share(int(np.count_nonzero(m.reports)), n_res),
+            "governance_hours": governance,
+            "visit_hours": visits,
+            "self_governance_share": share(governance + visits + patrol, hours),
+            "casework_share": share(case, hours),
+            "patrol_share": share(patrol, hours),
+            "passed_on": float(sum(r["passed_on"] for r in daily)),
+            "mean_dispatch_days": float(dispatch_days.mean()) if dispatch_days.size
+            else float("nan"),
+            "p90_dispatch_days": float(np.quantile(dispatch_days, 0.9)) if dispatch_days.size
+            else float("nan"),
+            "meetings_failed": float(sum(r["meetings_failed"] for r in daily)),
+            "consultation_resolved": float((by[done] == BY["consultation"]).sum()),
+            "enrolled_riders": float(m.enrolled_riders),
+            "rider_points": float(sum(r.points for r in m._rider_list)),
+            "volunteer_resolved": float((by[done] == BY["volunteer"]).sum()),
+            "social_org_resolved": float((by[done] == BY["social_organisation"]).sum()),
+            "reported_share": share(
+                np.isin(channel, (CH["grid_worker"], CH["micro_grid_worker"], CH["hotline"],
+                                  CH["app"]))[log.resident[:n][upto] >= 0].sum(),
+                (log.resident[:n][upto] >= 0).sum()),
+            "pilot_communities": float(m.pilot_comm.sum()),
         })
         out.update(annual_costs(m.p, headcount(m)))  # yuan a year (sim/costs.py)
         for k, name in enumerate(m.cats.names):
             sel = done & (cat == k)
             out[f"on_time_share_{name}"] = share(
                 (resolved_at[sel] <= deadline[sel]).sum(), sel.sum())
+        out.update(self.equity(upto))
         return out
+
+    def equity(self, upto: np.ndarray) -> dict[str, float]:
+        """Who is left behind: known share, on-time share, days to resolve and trust by
+        neighbourhood type and resident group, with the gaps [P9]."""
+        m = self.model
+        log, pop, pl = m.issues, m.population, m.places
+        n = log.n
+        res = log.resident[:n][upto]
+        mine = res >= 0  # residents' issues (riders' own have no resident)
+        res = res[mine]
+        known = ~np.isnan(log.known_at[:n][upto][mine])
+        resolved_at = log.resolved_at[:n][upto][mine]
+        done = ~np.isnan(resolved_at)
+        on_time = done & (resolved_at <= log.deadline_at[:n][upto][mine])
+        days = resolved_at - log.raised_at[:n][upto][mine]
+        kind_of_issue = pl.community_type[pop.community[res]]
+        kind_of_resident = pl.community_type[pop.community]
+
+        def metrics(issue_mask: np.ndarray, resident_mask: np.ndarray) -> dict[str, float]:
+            sel = issue_mask & done
+            return {
+                "known_share": float(known[issue_mask].mean()) if issue_mask.any() else NAN,
+                "on_time_share": float(on_time[sel].sum() / sel.sum()) if sel.any() else NAN,
+                "days_to_resolve": float(np.median(days[sel])) if sel.any() else NAN,
+                "trust": float(pop.trust[resident_mask].mean()) if resident_mask.any()
+                else NAN,
+            }
+
+        out: dict[str, float] = {}
+        by_type = {}
+        for t, name in enumerate(pl.type_names):
+            by_type[name] = metrics(kind_of_issue == t, kind_of_resident == t)
+        by_group = {}
+        rest = {}
+        for group in GROUPS:
+            mask = pop.group(group)
+            by_group[group] = metrics(mask[res], mask)
+            rest[group] = metrics(~mask[res], ~mask)
+        for metric in EQUITY_METRICS:
+            for name, values in (*by_type.items(), *by_group.items()):
+                out[f"equity_{metric}_{name}"] = values[metric]
+        for metric in EQUITY_METRICS:
+            values = [v[metric] for v in by_type.values() if not np.isnan(v[metric])]
+            out[f"{metric}_gap_types"] = float(max(values) - min(values)) if len(
+                values) > 1 else NAN
+        for metric in EQUITY_METRICS:
+            for group in GROUPS:
+                out[f"{metric}_gap_{group}"] = by_group[group][metric] - rest[group][metric]
+        return out
+
+
+NAN = float("nan")

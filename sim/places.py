@@ -15,12 +15,13 @@ Everything here is a pure function of the layout, so the graph is reproducible.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
-from sim.scenario import Layout
+from sim.scenario import Layout, Neighbourhoods
 
 
 def node(kind: str, index: int | None = None) -> str:
@@ -39,6 +40,15 @@ class Places:
     micro_grid_community: np.ndarray
     micro_grid_residents: np.ndarray  # residents living in each micro-grid
     micro_grid_first_resident: np.ndarray  # residents are numbered micro-grid by micro-grid
+    # Neighbourhood type of each community (index into type_names) and whether it has a
+    # property-management company ("red property" [F28]).
+    community_type: np.ndarray
+    community_property: np.ndarray
+    type_names: tuple[str, ...]
+    # Buildings (楼栋): residents are numbered building by building within micro-grids.
+    building_micro_grid: np.ndarray
+    building_first_resident: np.ndarray
+    building_residents: np.ndarray
 
     @property
     def n_districts(self) -> int:
@@ -81,31 +91,77 @@ class Places:
         return np.bincount(self.street_district, by_street, self.n_districts)
 
 
-def lay_out(layout: Layout) -> Places:
-    """Index arrays for a layout: every community alike, residents spread evenly."""
+def lay_out(layout: Layout, hoods: Neighbourhoods | None = None,
+            rng: np.random.Generator | None = None) -> Places:
+    """Index arrays for a layout.
+
+    With typed neighbourhoods each community draws a type from the shares [F3] and a
+    size (the type's size factor times a lognormal spread, mean one; a one-community
+    layout is the average community); grids and micro-grids follow its size, so a
+    micro-grid holds about the same number of residents everywhere. Residents are spread
+    evenly over a community's micro-grids, micro-grids over its grids, and within a
+    micro-grid over buildings of about ``residents_per_building``.
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
     n_streets = layout.districts * layout.streets_per_district
     n_comm = n_streets * layout.communities_per_street
-    gpc, mpc = layout.grids_per_community, layout.micro_grids_per_community
+    rpc = layout.residents_per_community
     street_district = np.arange(n_streets) // layout.streets_per_district
     community_street = np.arange(n_comm) // layout.communities_per_street
-    grid_community = np.arange(n_comm * gpc) // gpc
-    local = np.arange(mpc)
-    # Micro-grids of a community are split evenly over its grids, in order.
-    local_grid = local * gpc // mpc
+    if hoods is None or hoods.mix == "uniform":
+        type_names: tuple[str, ...] = ("uniform",)
+        kind = np.zeros(n_comm, dtype=np.int64)
+        size = np.full(n_comm, float(rpc))
+        has_property = np.zeros(n_comm, dtype=bool)
+        per_building = hoods.residents_per_building if hoods is not None else 80
+    else:
+        type_names = tuple(hoods.types)
+        types = list(hoods.types.values())
+        shares = np.array([t.share for t in types])
+        kind = np.minimum(np.searchsorted(np.cumsum(shares), rng.random(n_comm) * shares.sum(),
+                                          side="right"), len(types) - 1)
+        factor = np.array([t.size_factor for t in types])
+        sigma2 = np.log1p(hoods.size_cv**2)
+        spread = rng.lognormal(-sigma2 / 2, np.sqrt(sigma2), n_comm)
+        size = rpc * factor[kind] / (shares @ factor) * spread if n_comm > 1 else np.full(
+            1, float(rpc))
+        has_property = rng.random(n_comm) < np.array(
+            [t.property_management for t in types])[kind]
+        per_building = hoods.residents_per_building
+    comm_res = np.maximum(np.rint(size).astype(np.int64), layout.micro_grids_per_community)
+    scale = comm_res / rpc
+    gpc = np.maximum(1, np.rint(layout.grids_per_community * scale).astype(np.int64))
+    mpc = np.maximum(gpc, np.rint(layout.micro_grids_per_community * scale).astype(np.int64))
+    mpc = np.minimum(mpc, comm_res)
+    grid_community = np.repeat(np.arange(n_comm), gpc)
+    grid_first = np.concatenate(([0], np.cumsum(gpc)[:-1]))
     mg_comm = np.repeat(np.arange(n_comm), mpc)
-    mg_grid = mg_comm * gpc + np.tile(local_grid, n_comm)
-    base, extra = divmod(layout.residents_per_community, mpc)
-    per_mg_local = np.full(mpc, base) + (local < extra)
-    mg_res = np.tile(per_mg_local, n_comm)
+    local = np.arange(mg_comm.size) - np.repeat(np.cumsum(mpc) - mpc, mpc)
+    # Micro-grids of a community are split evenly over its grids, in order.
+    mg_grid = grid_first[mg_comm] + local * gpc[mg_comm] // mpc[mg_comm]
+    base, extra = np.divmod(comm_res, mpc)
+    mg_res = base[mg_comm] + (local < extra[mg_comm])
     first = np.concatenate(([0], np.cumsum(mg_res)[:-1]))
+    nb = np.maximum(1, -(-mg_res // per_building))  # ceil
+    b_mg = np.repeat(np.arange(mg_res.size), nb)
+    b_local = np.arange(b_mg.size) - np.repeat(np.cumsum(nb) - nb, nb)
+    b_base, b_extra = np.divmod(mg_res, nb)
+    b_res = b_base[b_mg] + (b_local < b_extra[b_mg])
+    b_first = np.concatenate(([0], np.cumsum(b_res)[:-1]))
     return Places(
         street_district=street_district,
         community_street=community_street,
         grid_community=grid_community,
-        micro_grid_grid=mg_grid,
+        micro_grid_grid=mg_grid.astype(np.int64),
         micro_grid_community=mg_comm,
         micro_grid_residents=mg_res.astype(np.int64),
         micro_grid_first_resident=first.astype(np.int64),
+        community_type=kind.astype(np.int64),
+        community_property=has_property,
+        type_names=type_names,
+        building_micro_grid=b_mg,
+        building_first_resident=b_first.astype(np.int64),
+        building_residents=b_res.astype(np.int64),
     )
 
 
@@ -141,7 +197,9 @@ def build_graph(
     for c, s in enumerate(places.community_street):
         cn = node("community", c)
         g.add_node(cn, kind="community", index=c, name=f"Community {c + 1}",
-                   residents=int(res_comm[c]))
+                   residents=int(res_comm[c]),
+                   neighbourhood=places.type_names[int(places.community_type[c])],
+                   property_management=bool(places.community_property[c]))
         g.add_edge(node("street", int(s)), cn, kind="contains")
         g.add_edge(node("social_org", int(s)), cn, kind="serves")
         vs = node("volunteer_station", c)
@@ -160,11 +218,130 @@ def build_graph(
         g.add_node(mn, kind="micro_grid", index=m, name=f"Micro-grid {m + 1}",
                    residents=int(places.micro_grid_residents[m]))
         g.add_edge(node("grid", int(gi)), mn, kind="contains")
-    for route in rider_routes or ():
+    for b, m in enumerate(places.building_micro_grid):
+        bn = node("building", b)
+        g.add_node(bn, kind="building", index=b, residents=int(places.building_residents[b]))
+        g.add_edge(node("micro_grid", int(m)), bn, kind="contains")
+    add_rider_routes(g, rider_routes or ())
+    return g
+
+
+def add_rider_routes(g: nx.Graph, routes: Iterable[Sequence[int]]) -> None:
+    """``passes`` edges between neighbouring micro-grids of riders' routes (weighted)."""
+    mg_node = {d["index"]: n for n, d in g.nodes(data=True) if d.get("kind") == "micro_grid"}
+    for route in routes:
         for a, b in itertools.pairwise(route):
-            u, v = node("micro_grid", int(a)), node("micro_grid", int(b))
+            u, v = mg_node[int(a)], mg_node[int(b)]
             if g.has_edge(u, v):
-                g[u][v]["riders"] += 1
+                if g[u][v].get("kind") == "passes":
+                    g[u][v]["riders"] += 1
             else:
                 g.add_edge(u, v, kind="passes", riders=1)
-    return g
+
+
+# The place hierarchy, child kind -> parent kind, along ``contains`` edges.
+PARENT: dict[str, str] = {"district": "city", "street": "district", "community": "street",
+                          "grid": "community", "micro_grid": "grid", "building": "micro_grid"}
+
+
+@dataclass(frozen=True)
+class ServiceAreas:
+    """Who serves whom, read from the graph's ``serves`` edges (index arrays; -1: none)."""
+
+    social_org_of_community: np.ndarray
+    station_of_community: np.ndarray
+    utility_of_grid: np.ndarray  # the utility embedded in the grid [F17]
+    utility_of_district: np.ndarray
+    department_of_district: np.ndarray
+
+
+def _parent(g: nx.Graph, child: str, kind: str) -> str:
+    for other, data in g[child].items():
+        if data.get("kind") == "contains" and g.nodes[other].get("kind") == PARENT[kind]:
+            return other
+    raise ValueError(f"graph: {child} is contained in no {PARENT[kind]}")
+
+
+def places_from_graph(g: nx.Graph, type_names: tuple[str, ...]) -> Places:
+    """The index arrays the model runs on, read from the graph's places and ``contains``
+    edges: an edited graph (a micro-grid moved to another grid, a building added) gives
+    a different model. Places are numbered anew in hierarchy order (each node's
+    ``index`` attribute is updated), so residents stay numbered building by building."""
+    nodes: dict[str, list[str]] = {kind: [] for kind in PARENT}
+    for n, data in g.nodes(data=True):
+        if data.get("kind") in nodes:
+            nodes[data["kind"]].append(n)
+    order: dict[str, dict[str, int]] = {}
+    parent_of: dict[str, list[str]] = {}
+    for kind in PARENT:
+        if kind == "district":
+            ranked = sorted(nodes[kind], key=lambda n: g.nodes[n]["index"])
+        else:
+            up = order[PARENT[kind]]
+            parent_of[kind] = [_parent(g, n, kind) for n in nodes[kind]]
+            ranked = [n for _, _, n in sorted(
+                (up[p], g.nodes[n]["index"], n) for n, p in zip(nodes[kind], parent_of[kind],
+                                                                 strict=True))]
+        order[kind] = {n: i for i, n in enumerate(ranked)}
+        for n, i in order[kind].items():
+            g.nodes[n]["index"] = i
+
+    def parents(kind: str) -> np.ndarray:
+        up = order[PARENT[kind]]
+        out = np.empty(len(order[kind]), dtype=np.int64)
+        for n, p in zip(nodes[kind], parent_of[kind], strict=True):
+            out[order[kind][n]] = up[p]
+        return out
+
+    building_mg = parents("building")
+    b_res = np.array([g.nodes[n].get("residents", 0) for n in order["building"]],
+                     dtype=np.int64)
+    micro_grid_grid = parents("micro_grid")
+    grid_community = parents("grid")
+    mg_res = np.bincount(building_mg, b_res, len(order["micro_grid"])).astype(np.int64)
+    names = list(type_names)
+    comm_nodes = list(order["community"])
+    kind = np.array([names.index(g.nodes[n].get("neighbourhood", names[0]))
+                     for n in comm_nodes], dtype=np.int64)
+    prop = np.array([bool(g.nodes[n].get("property_management", False)) for n in comm_nodes])
+    return Places(
+        street_district=parents("street"),
+        community_street=parents("community"),
+        grid_community=grid_community,
+        micro_grid_grid=micro_grid_grid,
+        micro_grid_community=grid_community[micro_grid_grid],
+        micro_grid_residents=mg_res,
+        micro_grid_first_resident=np.concatenate(([0], np.cumsum(mg_res)[:-1])).astype(
+            np.int64),
+        community_type=kind,
+        community_property=prop,
+        type_names=type_names,
+        building_micro_grid=building_mg,
+        building_first_resident=np.concatenate(([0], np.cumsum(b_res)[:-1])).astype(np.int64),
+        building_residents=b_res,
+    )
+
+
+def service_areas(g: nx.Graph, places: Places) -> ServiceAreas:
+    """Who serves whom, from the ``serves`` edges (an organisation to what it covers)."""
+    def index(n: str) -> int:
+        return int(g.nodes[n]["index"])
+
+    so = np.full(places.n_communities, -1, dtype=np.int64)
+    station = np.full(places.n_communities, -1, dtype=np.int64)
+    utility_grid = np.full(places.n_grids, -1, dtype=np.int64)
+    utility_district = np.full(places.n_districts, -1, dtype=np.int64)
+    department = np.full(places.n_districts, -1, dtype=np.int64)
+    targets = {("social_org", "community"): so, ("volunteer_station", "community"): station,
+               ("utility", "grid"): utility_grid, ("utility", "district"): utility_district,
+               ("department", "district"): department}
+    for a, b, data in g.edges(data=True):
+        if data.get("kind") != "serves":
+            continue
+        ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
+        if (kb, ka) in targets:
+            a, b, ka, kb = b, a, kb, ka
+        arr = targets.get((ka, kb))
+        if arr is not None and arr[index(b)] < 0:
+            arr[index(b)] = index(a)
+    return ServiceAreas(so, station, utility_grid, utility_district, department)

@@ -27,8 +27,8 @@ _DONE = 1e-9  # hours of work left below which an order is done (float round-off
 class Team:
     """A queue of work orders and the desks that serve it."""
 
-    __slots__ = ("_heap", "desks", "kind", "level", "on_done", "place", "resolver",
-                 "resolves_all", "shift_hours")
+    __slots__ = ("_heap", "daily_hours", "desks", "kind", "level", "on_done", "place",
+                 "queued_hours", "resolver", "resolves_all", "shift_hours")
 
     def __init__(
         self,
@@ -48,22 +48,40 @@ class Team:
         self.on_done = on_done
         self.resolves_all = resolves_all  # service teams resolve whatever the level
         self.shift_hours = shift_hours
-        self._heap: list[tuple[int, float, int]] = []
+        self._heap: list[tuple[int, float, int, float]] = []
         self.desks: list[Desk] = []
+        self.queued_hours = 0.0  # work waiting in the queue (not yet taken by a desk)
+        # Hours of work the team gets through on an average day, set by whoever builds
+        # its shifts: what routing reads to see whether the team can take more.
+        self.daily_hours = 0.0
 
     def __len__(self) -> int:
         return len(self._heap)
 
-    def push(self, issue: int, urgent: bool, deadline: float, now: float) -> None:
-        """Queue an order; an idle desk on shift takes it at once."""
-        heappush(self._heap, (0 if urgent else 1, deadline, issue))
+    @property
+    def staffed(self) -> bool:
+        return bool(self.desks) and self.daily_hours > 0
+
+    def backlog_days(self) -> float:
+        """Days the team needs to clear what is waiting (inf when nobody works it)."""
+        if not self.staffed:
+            return float("inf")
+        return self.queued_hours / self.daily_hours
+
+    def push(self, issue: int, urgent: bool, deadline: float, now: float,
+             hours: float = 0.0) -> None:
+        """Queue an order of ``hours`` work; an idle desk on shift takes it at once."""
+        heappush(self._heap, (0 if urgent else 1, deadline, issue, hours))
+        self.queued_hours += hours
         for desk in self.desks:
             if desk.current < 0 and desk.open_at <= now < desk.close_at:
                 desk.start_next(now)
                 return
 
     def pop(self) -> int:
-        return heappop(self._heap)[2]
+        item = heappop(self._heap)
+        self.queued_hours = max(0.0, self.queued_hours - item[3])
+        return item[2]
 
     def queued(self) -> list[int]:
         return [item[2] for item in self._heap]
@@ -73,11 +91,15 @@ class Desk:
     """One person's (or one shift's) capacity to work through a team's queue."""
 
     __slots__ = ("__weakref__", "_event", "agent", "busy_hours", "close_at", "current",
-                 "log", "model", "open_at", "seg_start", "team")
+                 "log", "model", "open_at", "seg_start", "speed", "team")
 
     def __init__(self, model: mesa.Model, team: Team, log: IssueLog,
-                 agent: mesa.Agent | None = None) -> None:
+                 agent: mesa.Agent | None = None, speed: float = 1.0) -> None:
         self.model = model
+        # Hours of work done per hour on shift: 1 for a person; a share of a person for
+        # a desk standing for part of a centre's staff (a dispatcher's share of a
+        # district centre, a community's share of volunteers' hours).
+        self.speed = speed
         self.team = team
         self.agent = agent
         self.log = log
@@ -107,6 +129,20 @@ class Desk:
                 started[issue] = now
             self._run(now)
 
+    def set_speed(self, speed: float, now: float) -> None:
+        """Change the desk's speed from ``now`` (work done so far counted at the old one)."""
+        if speed == self.speed:
+            return
+        if self.current >= 0:
+            until = min(now, self.close_at)
+            if self.seg_start < until:
+                self._progress(until)
+            self.speed = speed
+            if self.open_at <= now < self.close_at:
+                self._run(now)
+            return
+        self.speed = speed
+
     def take_hours(self, now: float) -> float:
         """Hours worked since the last call (work in progress counted up to ``now``)."""
         until = min(now, self.close_at)  # no work is done off shift
@@ -117,13 +153,16 @@ class Desk:
 
     def _run(self, now: float) -> None:
         self.seg_start = now
-        end = now + self.log.work_left[self.current] / 24.0
         if self._event is not None:
             self._event.cancel()
+            self._event = None
+        if self.speed < 1e-9:  # nobody's hours behind the desk now: wait for some
+            return
+        end = now + self.log.work_left[self.current] / (24.0 * self.speed)
         self._event = self.model.schedule_event(self._finish, at=min(end, self.close_at))
 
     def _progress(self, now: float) -> None:
-        worked = (now - self.seg_start) * 24.0
+        worked = (now - self.seg_start) * 24.0 * self.speed
         self.busy_hours += worked
         self.log.work_left[self.current] -= worked
         self.seg_start = now
@@ -148,26 +187,37 @@ class Transit:
     """Work orders on their way between hands: a report being made, a relay by a
     micro-grid worker, a platform dispatch, an on-the-spot fix under way.
 
-    Holds (time, callback, issue) in a heap and keeps one Mesa event, at the earliest.
+    Holds (time, callback, issue) in a heap and keeps one Mesa event, always at the
+    earliest time in the heap: a delivery made while firing may send something new,
+    and what was already waiting must not be held back behind it.
     """
 
-    __slots__ = ("__weakref__", "_event", "_heap", "_next_at", "_seq", "model")
+    __slots__ = ("__weakref__", "_event", "_firing", "_heap", "_next_at", "_seq", "model",
+                 "trace")
 
-    def __init__(self, model: mesa.Model) -> None:
+    def __init__(self, model: mesa.Model, *, trace: bool = False) -> None:
         self.model = model
         self._heap: list[tuple[float, int, Callable[[int, float], None], int]] = []
         self._seq = 0
         self._event: object | None = None
         self._next_at = float("inf")
+        self._firing = False
+        # (scheduled for, delivered at, route, issue) of every delivery, when tracing:
+        # the check that nothing is delivered late (tests, verification).
+        self.trace: list[tuple[float, float, str, int]] | None = [] if trace else None
 
     def __len__(self) -> int:
         return len(self._heap)
+
+    def holds(self) -> set[int]:
+        """Issues on their way now."""
+        return {item[3] for item in self._heap}
 
     def send(self, at: float, deliver: Callable[[int, float], None], issue: int) -> None:
         """Call ``deliver(issue, at)`` at time ``at``."""
         self._seq += 1
         heappush(self._heap, (at, self._seq, deliver, issue))
-        if at < self._next_at:
+        if not self._firing and at < self._next_at:
             self._schedule(at)
 
     def _schedule(self, at: float) -> None:
@@ -179,11 +229,17 @@ class Transit:
     def _fire(self) -> None:
         self._event, self._next_at = None, float("inf")
         now = self.model.time
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            _, _, deliver, issue = heappop(heap)
-            deliver(issue, now)
-        if heap and self._event is None:
+        heap, trace = self._heap, self.trace
+        self._firing = True
+        try:
+            while heap and heap[0][0] <= now:
+                at, _, deliver, issue = heappop(heap)
+                if trace is not None:
+                    trace.append((at, now, deliver.__name__, issue))
+                deliver(issue, now)
+        finally:
+            self._firing = False
+        if heap:
             self._schedule(heap[0][0])
 
 

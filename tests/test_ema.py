@@ -128,26 +128,43 @@ def test_connector_rejects_unknown_and_out_of_range_keys() -> None:
 
 # ------------------------------------------------------------------------------ costs
 def test_annual_cost_is_the_headcount_times_the_unit_costs() -> None:
+    from sim.costs import headcount
+    from sim.model import GovernanceModel
+
     sc = load_scenario(BASELINE, {"mobile_grid.mobile_grid_workers_per_10k": 6.3,
                                   "mobile_grid.incentive": 0.5})
-    s = simulate(sc, days=3, seed=1).summary
+    model = GovernanceModel(sc, rng=1)
+    model.run(60)
+    s = model.summary()
     assert set(COST_KEYS) <= set(s) and set(COST_KEYS) <= set(SUMMARY_KEYS)
-    c = sc.costs
-    workers = round(18.0 * 7620 / 10_000)  # one community, one team [F30]
-    assert s["grid_workers"] == workers
-    assert s["cost_community_workers"] == workers * c.community_worker_yuan
-    assert s["cost_rider_points"] == round(6.3 * 7620 / 10_000) * 0.5 \
-        * c.rider_points_per_year * c.rider_point_yuan
-    assert s["cost_projects"] == math.ceil(40 * 7620 / 10_000 / c.project_hours_per_week) \
-        * c.project_yuan
+    c, n = sc.costs, 7620  # one average community
+    heads = headcount(model)
+    assert s["grid_workers"] == heads.community_workers == round(18.0 * n / 10_000)  # [F30]
+    assert s["cost_community_workers"] == heads.community_workers * c.community_worker_yuan
+    assert s["cost_micro_grid"] == len(model.micro_grid_workers) * c.micro_grid_stipend_yuan
+    # Points earned in 60 days, scaled to a year, paid at half the scheme's value.
+    assert s["rider_points"] > 0
+    assert s["cost_rider_points"] == pytest.approx(
+        s["rider_points"] * 365 / 60 * 0.5 * c.rider_point_yuan, rel=1e-12)
+    assert s["cost_platform"] == pytest.approx(
+        (sc.platform.intake_staff_per_100k + sc.platform.dispatchers_per_100k) * n / 100_000
+        * c.platform_staff_yuan, rel=1e-12)
+    assert s["cost_projects"] == model.projects * c.project_yuan
+    assert s["cost_social_work"] == pytest.approx(
+        sc.social_orgs.hours_per_week_per_10k * n / 10_000 * 52 * c.social_work_hour_yuan)
     lines = [k for k in COST_KEYS if k.startswith("cost_")]
     assert s["annual_cost"] == pytest.approx(sum(s[k] for k in lines), rel=1e-12)
-    assert s["annual_cost_per_resident"] == pytest.approx(s["annual_cost"] / 7620)
+    assert s["annual_cost_per_resident"] == pytest.approx(s["annual_cost"] / n)
     # Unit costs are scenario parameters: doubling one doubles its line, nothing else.
-    s2 = simulate(sc.with_overrides({"costs.micro_grid_stipend_yuan": 7200.0}), days=3,
+    s2 = simulate(sc.with_overrides({"costs.micro_grid_stipend_yuan": 7200.0}), days=60,
                   seed=1).summary
     assert s2["cost_micro_grid"] == 2 * s["cost_micro_grid"] > 0
     assert s2["cost_community_workers"] == s["cost_community_workers"]
+    # More staff per 10,000 costs more, by their pay.
+    s3 = simulate(sc.with_overrides({"staffing.workers_per_10k": 22.0}), days=60,
+                  seed=1).summary
+    assert s3["cost_community_workers"] - s["cost_community_workers"] == (
+        (s3["grid_workers"] - s["grid_workers"]) * c.community_worker_yuan) > 0
 
 
 # ------------------------------------------------------------------------------- PRIM
@@ -406,8 +423,8 @@ def test_shipped_planning_specs_validate() -> None:
 
 
 def test_levers_and_platform_staff_are_found_by_name() -> None:
-    # The lead adds platform staffing to the schema; the lever list and the cost model
-    # pick it up by its key, with no change here.
+    # Levers and platform staff costs are found by scenario key, so keys the schema
+    # gains later are picked up with no change here.
     from types import SimpleNamespace
 
     from pydantic import BaseModel
@@ -419,19 +436,23 @@ def test_levers_and_platform_staff_are_found_by_name() -> None:
     keys = [r.key for r in lever_catalogue(base)]
     assert keys == [k for k in DEFAULT_LEVERS if k in base.flat()]
     assert {"staffing.workers_per_10k", "burden.ledgers", "burden.inspection_cut",
-            "micro_grid.coverage", "mobile_grid.incentive", "volunteers.rate",
-            "social_orgs.hours_per_week_per_10k"} <= set(keys)
+            "burden.certificate_items_removed", "burden.meeting_hours",
+            "micro_grid.coverage", "mobile_grid.mobile_grid_workers_per_10k",
+            "mobile_grid.incentive", "volunteers.rate", "social_orgs.hours_per_week_per_10k",
+            "platform.intake_staff_per_100k", "platform.dispatchers_per_100k"} <= set(keys)
 
-    class WithStaff(SimpleNamespace):
+    class WithMoreStaff(SimpleNamespace):
         def flat(self) -> dict[str, Any]:
-            return {**base.flat(), "platform.staff_per_100k": 4.0}
+            return {**base.flat(), "platform.supervisor_staff_per_100k": 4.0}
 
-    extended = lever_catalogue(WithStaff())  # type: ignore[arg-type]
-    assert extended[-1].key == "platform.staff_per_100k" and extended[-1].high >= 8
+    extended = lever_catalogue(WithMoreStaff())  # type: ignore[arg-type]
+    assert extended[-1].key == "platform.supervisor_staff_per_100k"
 
     class Platform(BaseModel):
         dispatch_delay_days: float = 0.5
-        staff_per_100k: float = 4.0
+        intake_staff_per_100k: float = 4.0
+        dispatchers_per_100k: float = 2.0
+        supervisor_staff_per_10k: float = 0.2
 
-    assert platform_staff(SimpleNamespace(platform=Platform()), 250_000) == 10.0
-    assert platform_staff(base, 250_000) == 0.0  # today's schema staffs no platform
+    assert platform_staff(SimpleNamespace(platform=Platform()), 250_000) == pytest.approx(
+        (4.0 + 2.0) * 2.5 + 0.2 * 25)

@@ -61,14 +61,25 @@ def test_issue_records_are_consistent(year) -> None:
 
 
 def test_hours_add_up_to_the_working_day(year) -> None:
+    """Admin, consultations, casework, visits and patrols fill each workday exactly;
+    admin is the community's shared tasks plus meetings, and inspection visits come on
+    about the scenario's share of days."""
     model, daily, _ = year
     b = model.p.burden
     workers = len(model._grid_worker_list)
     weekday = daily["day"] % 7 < b.workdays_per_week
-    total = daily[["admin_hours", "case_hours", "patrol_hours"]].sum(axis=1)
+    acts = ["admin_hours", "governance_hours", "case_hours", "visit_hours", "patrol_hours"]
+    total = daily[acts].sum(axis=1)
     assert np.allclose(total[weekday], workers * b.work_hours_per_day)
     assert np.allclose(total[~weekday], 0.0)
-    assert np.allclose(daily.loc[weekday, "admin_hours"], workers * b.admin_hours())
+    (workday,) = model.workdays
+    plain = workday.shared_per_worker + b.meeting_hours
+    admin = daily.loc[weekday, "admin_hours"] / workers
+    assert admin.round(9).mode().iloc[0] == pytest.approx(plain)
+    expected = plain + b.lines()["inspections"]
+    se = b.inspection_block() * np.sqrt(b.inspection_visit_days
+                                        * (1 - b.inspection_visit_days) / len(admin))
+    assert abs(admin.mean() - expected) < 3 * se + 0.01
 
 
 def test_graph_and_agents_follow_the_layout(year) -> None:
@@ -168,9 +179,16 @@ def test_a_seed_sequence_gives_the_same_run_each_time_it_is_passed() -> None:
 
 def test_summary_keys_are_documented_and_listed(year) -> None:
     model, _, _ = year
-    from sim.outcomes import summary_keys
+    from sim.outcomes import EQUITY_METRICS, neighbourhood_names, summary_keys
 
-    assert list(model.summary()) == summary_keys(model.cats.names)
+    assert list(model.summary()) == summary_keys(model.cats.names,
+                                                 neighbourhood_names(model.p))
     documented = (Path(__file__).resolve().parent.parent / "docs" / "outputs.md").read_text()
-    for key in summary_keys([]):
+    for key in summary_keys([], []):
+        if key.startswith("equity_") or "_gap_" in key:
+            continue  # documented as patterns, below
         assert f"`{key}`" in documented or key.startswith("resolved_at_"), key
+    for metric in EQUITY_METRICS:  # documented as patterns
+        assert f"`equity_{metric}_<type or group>`" in documented, metric
+        assert f"`{metric}_gap_types`" in documented and f"`{metric}_gap_<group>`" in (
+            documented), metric

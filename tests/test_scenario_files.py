@@ -52,12 +52,6 @@ def test_extends_inherits_and_overrides(tmp_path: Path) -> None:
     assert child.burden.admin_hours() < parent.burden.admin_hours()
 
 
-def test_pre_reform_burden_is_seventy_percent_of_the_day() -> None:
-    pre = load_scenario(SCENARIOS / "pre_reform_2012.toml")
-    assert pre.burden.admin_hours() / pre.burden.work_hours_per_day == pytest.approx(0.70,
-                                                                                    abs=0.01)
-
-
 def test_set_overrides_are_validated_and_cited() -> None:
     s = load_scenario(SCENARIOS / "nanjing_baseline.toml",
                       ["staffing.workers_per_10k=25", "layout.scale=\"street\""])

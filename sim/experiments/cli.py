@@ -54,9 +54,33 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="report folder (default: DIR/report)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     p.set_defaults(handler=cmd_report)
+    p = subparsers.add_parser(
+        "pilot", help="evaluate pilot communities: difference in differences, power",
+        description="Difference-in-differences estimate of a pilot's effect [F35] over the "
+                    "runs of a results folder, and how many pilot communities detect an "
+                    "effect at 80%% power; writes DIR/pilot/.")
+    p.add_argument("dir", help="results folder of a batch (or a govsim run folder)")
+    p.add_argument("--outcome", default="on_time", choices=["on_time", "days_to_resolve",
+                                                             "known"])
+    p.set_defaults(handler=cmd_pilot)
     from sim.experiments.planning_cli import register as register_planning
 
     register_planning(subparsers)  # optimise, discover (EMA Workbench)
+
+
+def cmd_pilot(args: argparse.Namespace) -> int:
+    from sim.experiments.pilots import OUTCOMES, evaluate
+
+    result = evaluate(args.dir, args.outcome)
+    pooled = result["pooled"]
+    print(f"{OUTCOMES[args.outcome]}: difference in differences {pooled['estimate']:+.4f} "
+          f"(95% CI {pooled['low']:+.4f} to {pooled['high']:+.4f}) over {pooled['runs']} "
+          f"run(s)")
+    for row in result["power"].itertuples():
+        print(f"  to detect {row.effect:+g}: {row.pilot_communities_needed} pilot communities "
+              f"at 80% power")
+    print(f"written: {args.dir}/pilot/")
+    return 0
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:

@@ -45,7 +45,7 @@ from sim.experiments.optimise import (
 )
 from sim.experiments.planning_spec import Case, DiscoverSpec, PrimSettings, load_planning
 from sim.experiments.spec import SpecError
-from sim.outcomes import summary_keys
+from sim.outcomes import neighbourhood_names, summary_keys
 
 CASE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE]+)\s*$")
 
@@ -89,7 +89,7 @@ def run_discover(target: str | Path, *, out: str | Path | None = None,
     spec = plan.spec
     assert isinstance(spec, DiscoverSpec)
     use_cases = [parse_case(c) for c in cases] if cases else list(spec.cases)
-    known = summary_keys(list(plan.base.categories))
+    known = summary_keys(list(plan.base.categories), neighbourhood_names(plan.base))
     for c in use_cases:  # a --case may name an outcome the spec does not record
         if c.outcome not in known:
             raise SpecError(f"--case {c.rule!r}: unknown outcome {c.outcome!r}; allowed: "

@@ -49,8 +49,8 @@ from sim.experiments.seeds import replicate_seeds, seed_record
 from sim.scenario import Scenario, ScenarioError
 
 # Levers a planner can pull, with the range searched by default (dotted scenario keys).
-# Keys missing from a scenario's schema are skipped; platform staffing keys
-# (``platform.staff*``) are added when the schema has them.
+# Keys missing from a scenario's schema are skipped; other platform staffing keys
+# (``platform.*staff*``, ``platform.*dispatcher*``) are added when the schema has them.
 DEFAULT_LEVERS: dict[str, tuple[float, float]] = {
     "staffing.workers_per_10k": (12.0, 30.0),            # F30, P8: 18 standard, 25 highest
     "burden.ledgers": (0, 30),                           # P3: 30+ before, 4 now
@@ -62,6 +62,9 @@ DEFAULT_LEVERS: dict[str, tuple[float, float]] = {
     "mobile_grid.incentive": (0.0, 1.0),                 # F26 points scheme
     "volunteers.rate": (0.0, 0.08),                      # F23
     "social_orgs.hours_per_week_per_10k": (0.0, 200.0),  # F22
+    "social_orgs.projects_per_10k": (0.0, 5.0),          # F22: 1.7 per 10k city-wide
+    "platform.intake_staff_per_100k": (1.0, 12.0),       # F32, P5 (assumption 4)
+    "platform.dispatchers_per_100k": (0.5, 8.0),         # F32 (assumption 2)
 }
 # Outcomes and the direction a planner wants them to move.
 DEFAULT_OUTCOMES: dict[str, Literal["maximize", "minimize"]] = {
@@ -98,8 +101,11 @@ def lever_catalogue(scenario: Scenario) -> list[Range]:
     """The default levers this scenario's schema has (platform staff when it exists)."""
     flat = scenario.flat()
     out = [Range(k, lo, hi) for k, (lo, hi) in DEFAULT_LEVERS.items() if k in flat]
-    for key, value in flat.items():
-        if key.startswith("platform.staff") and isinstance(value, int | float) \
+    listed = {r.key for r in out}
+    for key, value in flat.items():  # platform staffing keys added later, by name
+        name = key.removeprefix("platform.")
+        if key.startswith("platform.") and ("staff" in name or "dispatcher" in name) \
+                and key not in listed and isinstance(value, int | float) \
                 and not isinstance(value, bool):
             out.append(Range(key, 0, max(2 * value, 10)))
     return out

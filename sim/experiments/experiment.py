@@ -21,7 +21,7 @@ import numpy as np
 from sim.experiments.design import DesignPoints, make_design, to_value
 from sim.experiments.seeds import replicate_seeds, seed_record
 from sim.experiments.spec import BatchSpec, SpecError, SweepSpec, read_spec
-from sim.outcomes import summary_keys
+from sim.outcomes import neighbourhood_names, summary_keys
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -133,7 +133,8 @@ def _check_outcomes(outcomes: list[str], scenarios: Iterable[Scenario], origin: 
     """Every outcome named must be a key of the runs' summary (caught before any run)."""
     known: list[str] = []
     for sc in scenarios:
-        known += [k for k in summary_keys(list(sc.categories)) if k not in known]
+        known += [k for k in summary_keys(list(sc.categories), neighbourhood_names(sc))
+                  if k not in known]
     for i, outcome in enumerate(outcomes):
         if outcome not in known:
             near = difflib.get_close_matches(outcome, known, n=1)

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.experiments.ema import Range, check_ranges
 from sim.experiments.spec import NAME_RE, SpecError
-from sim.outcomes import summary_keys
+from sim.outcomes import neighbourhood_names, summary_keys
 from sim.scenario import Scenario, ScenarioError, load_scenario, read_toml
 
 KINDS = ("optimise", "discover")
@@ -227,7 +227,7 @@ def load_planning(path: str | Path, expect: str | None = None) -> Planning:
     both = {r.key for r in levers} & {r.key for r in uncs}
     if both:
         raise SpecError(f"{origin}: uncertainties: {sorted(both)[0]} is also a lever")
-    known = summary_keys(list(base.categories))
+    known = summary_keys(list(base.categories), neighbourhood_names(base))
     outcomes: dict[str, str] = {}
     if isinstance(spec, OptimiseSpec):
         for i, o in enumerate(spec.objectives):

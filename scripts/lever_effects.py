@@ -1,0 +1,109 @@
+"""Each lever's effect, measured with paired replicates: the table in docs/model.md.
+
+Every row compares a scenario with one lever moved against the same scenario without,
+replicate k against replicate k (the same seed: common random numbers), one simulated
+year at community scale unless stated. It prints a Markdown table of the mean paired
+difference and its 95% t-interval, "no effect" where the interval spans zero.
+
+    python scripts/lever_effects.py [REPLICATES]      # default 10; ~4 min on 2 cores
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from scipy import stats
+from tqdm import tqdm
+
+from sim.run import simulate
+from sim.scenario import load_scenario
+
+# (label, scenario, overrides of the reference, overrides of the change, outcomes)
+CASES: list[tuple[str, str, dict, dict, list[str]]] = [
+    ("staffing 18 → 22 per 10k (today)", "nanjing_baseline", {},
+     {"staffing.workers_per_10k": 22.0}, ["on_time_share", "median_days_to_resolve",
+                                          "incidents"]),
+    ("staffing 14 → 22 per 10k (2012 burden)", "pre_reform_2012",
+     {"staffing.workers_per_10k": 14.0}, {"staffing.workers_per_10k": 22.0},
+     ["on_time_share", "median_days_to_resolve", "incidents"]),
+    ("ledgers 30 → 4 (2012) [P3]", "pre_reform_2012", {}, {"burden.ledgers": 4},
+     ["admin_share", "on_time_share", "incidents"]),
+    ("certificates −56 (2012) [F12]", "pre_reform_2012", {},
+     {"burden.certificate_items_removed": 56}, ["admin_share", "on_time_share", "incidents"]),
+    ("inspections −57% (2012) [F12]", "pre_reform_2012", {}, {"burden.inspection_cut": 0.57},
+     ["admin_share", "on_time_share", "incidents"]),
+    ("meetings 0.5 h → 0 (2012)", "pre_reform_2012", {}, {"burden.meeting_hours": 0.0},
+     ["admin_share", "on_time_share", "incidents"]),
+    ("duty lists in force (2012) [F13]", "pre_reform_2012", {}, {"burden.duty_list": True},
+     ["admin_share", "on_time_share", "incidents"]),
+    ("F12 cuts today", "nanjing_baseline", {},
+     {"burden.certificate_items_removed": 56, "burden.inspection_cut": 0.57},
+     ["patrol_share", "on_time_share", "incidents"]),
+    ("volunteers 0.2% → 3%", "nanjing_baseline", {"volunteers.rate": 0.002},
+     {"volunteers.rate": 0.03}, ["on_time_share_care", "on_time_share"]),
+    ("volunteers 3% → 15%", "nanjing_baseline", {}, {"volunteers.rate": 0.15},
+     ["on_time_share_care", "on_time_share"]),
+    ("social-work hours 0 → 40 /wk/10k", "nanjing_baseline",
+     {"social_orgs.hours_per_week_per_10k": 0.0}, {"social_orgs.hours_per_week_per_10k": 40.0},
+     ["social_org_resolved", "on_time_share_legal", "on_time_share"]),
+    ("social-work hours 40 → 400 /wk/10k", "nanjing_baseline", {},
+     {"social_orgs.hours_per_week_per_10k": 400.0},
+     ["social_org_resolved", "on_time_share_legal", "on_time_share"]),
+    ("funded projects 0 → 1.7 per 10k [F22, F24]", "nanjing_baseline",
+     {"social_orgs.projects_per_10k": 0.0, "social_orgs.charity_fund_share": 0.0},
+     {"social_orgs.projects_per_10k": 1.7, "social_orgs.charity_fund_share": 0.057},
+     ["on_time_share_legal", "on_time_share_neighbour_dispute", "on_time_share"]),
+    ("menu: assigned → residents' [F19]", "nanjing_baseline", {"social_orgs.menu": "assigned"},
+     {"social_orgs.menu": "residents"}, ["on_time_share_care", "on_time_share"]),
+    ("five-society linkage off → on [F21]", "nanjing_baseline",
+     {"social_orgs.five_society_linkage": False}, {"social_orgs.five_society_linkage": True},
+     ["on_time_share_care", "on_time_share"]),
+    ("consultation every 60 → 14 days [F9]", "nanjing_baseline",
+     {"consultation.every_days": 60}, {"consultation.every_days": 14},
+     ["on_time_share_suggestion", "governance_hours"]),
+    ("trust 0.6 → 0.3 (turnout)", "nanjing_baseline", {}, {"residents.trust_mean": 0.3},
+     ["meetings_failed", "consultation_resolved"]),
+    ("mobile grid workers 0 → 6.3 per 10k [F25]", "nanjing_baseline", {},
+     {"mobile_grid.mobile_grid_workers_per_10k": 6.3}, ["incidents", "hazards_caught_share"]),
+    ("rider points 0 → 1 (6.3 enrolled) [F26]", "mobile_grid_6000",
+     {"mobile_grid.incentive": 0.0}, {"mobile_grid.incentive": 1.0},
+     ["rider_points", "enrolled_riders", "incidents"]),
+    ("rider-friendly sites 0 → all [F20]", "nanjing_baseline",
+     {"mobile_grid.rider_friendly_share": 0.0}, {"mobile_grid.rider_friendly_share": 1.0},
+     ["raised", "incidents"]),
+    ("sign-for time 0.25 → 1 day", "nanjing_baseline", {},
+     {"platform.dispatch_delay_days": 1.0}, ["on_time_share", "mean_dispatch_days"]),
+    ("dispatchers 2 → 10 per 100k (street, 15-min triage)", "nanjing_baseline",
+     {"layout.scale": "street", "platform.triage_minutes": 15.0, "run.days": 180},
+     {"platform.dispatchers_per_100k": 10.0}, ["mean_dispatch_days", "on_time_share"]),
+    ("intake staff 4 → 1 per 100k (community)", "nanjing_baseline", {},
+     {"platform.intake_staff_per_100k": 1.0}, ["mean_dispatch_days", "on_time_share"]),
+    ("community office staff 2 → 0", "nanjing_baseline", {},
+     {"staffing.community_office_staff": 0}, ["resolution_rate", "on_time_share", "passed_on"]),
+    ("micro-grid coverage 1 → 0 [F16]", "nanjing_baseline", {}, {"micro_grid.coverage": 0.0},
+     ["incidents", "on_time_share"]),
+]
+
+
+def main(replicates: int) -> None:
+    print("| lever | outcome | reference | change (95% CI) |")
+    print("|---|---|---|---|")
+    for label, name, ref, change, outcomes in tqdm(CASES, desc="levers", file=sys.stderr):
+        a = load_scenario(f"scenarios/{name}.toml", ref or None)
+        b = load_scenario(f"scenarios/{name}.toml", {**ref, **change})
+        runs = [(simulate(a, seed=k).summary, simulate(b, seed=k).summary)
+                for k in range(replicates)]
+        for outcome in outcomes:
+            d = np.array([y[outcome] - x[outcome] for x, y in runs])
+            d = d[~np.isnan(d)]
+            mean, base = d.mean(), np.nanmean([x[outcome] for x, _ in runs])
+            half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+            lo, hi = mean - half, mean + half
+            verdict = "" if lo > 0 or hi < 0 else " — no effect"
+            print(f"| {label} | `{outcome}` | {base:.3g} | {mean:+.3g} "
+                  f"[{lo:+.3g}, {hi:+.3g}]{verdict} |", flush=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
