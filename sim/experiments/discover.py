@@ -251,6 +251,7 @@ def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],
             continue
         prim = ema_prim.Prim(x, y, peel_alpha=settings.peel_alpha,
                              paste_alpha=settings.paste_alpha, mass_min=settings.mass_min)
+        n_before = len(box_rows)
         for b in range(settings.boxes):
             found = prim.find_box()
             if found is None:
@@ -269,7 +270,11 @@ def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],
                              "density": float(found.density), "mass": float(found.mass),
                              "res_dim": len(dims),
                              "limits": _limits(lim, prim.box_init, dims)})
-        tree = ema_cart.CART(x, y, mass_min=settings.mass_min)
+        if len(box_rows) == n_before:  # PRIM found nothing denser than the whole sample
+            box_rows.append({**base, "box": 0, "coverage": np.nan, "density": np.nan,
+                             "mass": np.nan, "res_dim": 0, "limits": ""})
+        # EMA's CART takes int(mass_min * n) runs a leaf: at least one on small samples.
+        tree = ema_cart.CART(x, y, mass_min=max(settings.mass_min, 1.0 / len(y)))
         tree.build_tree()
         box_init = sdutil._make_box(x)
         for k, (lim, stats) in enumerate(zip(tree.boxes, tree.stats, strict=True)):

@@ -300,9 +300,7 @@ def _fig_convergence(conv: pd.DataFrame, lab: _Labels) -> Any:
 
 def _discover_page(root: Path, manifest: dict[str, Any], figs: _Figures, lab: _Labels
                    ) -> _Doc:
-    boxes = pd.read_csv(root / "boxes.csv")
-    cart = pd.read_csv(root / "cart.csv") if (root / "cart.csv").stat().st_size > 1 \
-        else pd.DataFrame()
+    boxes, cart = _read_csv(root / "boxes.csv"), _read_csv(root / "cart.csv")
     table = pd.read_parquet(root / "experiments.parquet")
     conditions = list(manifest.get("conditions", []))
     spec = manifest.get("spec") or {}
@@ -374,6 +372,13 @@ def _discover_page(root: Path, manifest: dict[str, Any], figs: _Figures, lab: _L
     doc.p(f"Experiments: {root}/experiments.parquet; boxes: boxes.csv; CART leaves: cart.csv; "
           "manifest.json holds the spec, cases and PRIM settings.")
     return doc
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:  # no case had both failures and successes
+        return pd.DataFrame()
 
 
 def _conditions(limits: str) -> tuple[str, str]:
