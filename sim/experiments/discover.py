@@ -260,15 +260,13 @@ def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],
             ok = traj[traj["density"] >= settings.min_density]
             i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
             found.select(i)
-            lim = found.box_lim
+            lim, stats = _significant(found, i, prim, x, y, settings.max_quasi_p)
             dims = sdutil._determine_restricted_dims(lim, prim.box_init)
-            if len(dims) == 0 or found.density <= base["base_rate"]:
+            if len(dims) == 0 or stats["density"] <= base["base_rate"]:
                 break  # no box, or one that holds less failure than no box at all
-            if b > 0 and found.density < settings.min_density:
+            if b > 0 and stats["density"] < settings.min_density:
                 break  # after the first, only boxes as dense as asked for
-            box_rows.append({**base, "box": b + 1, "coverage": float(found.coverage),
-                             "density": float(found.density), "mass": float(found.mass),
-                             "res_dim": len(dims),
+            box_rows.append({**base, "box": b + 1, **stats, "res_dim": len(dims),
                              "limits": _limits(lim, prim.box_init, dims)})
         if len(box_rows) == n_before:  # PRIM found nothing denser than the whole sample
             box_rows.append({**base, "box": 0, "coverage": np.nan, "density": np.nan,
@@ -288,6 +286,33 @@ def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],
         cart = cart.sort_values(["case", "density", "coverage"], ascending=[True, False, False],
                                 kind="stable").reset_index(drop=True)
     return boxes, cart
+
+
+def _significant(found: Any, i: int, prim: Any, x: pd.DataFrame, y: np.ndarray,
+                 max_qp: float) -> tuple[pd.DataFrame, dict[str, float]]:
+    """PRIM's box without the restrictions that do not matter, and its statistics.
+
+    A side of a restriction is kept only if its quasi-p-value (EMA's one-sided binomial
+    test, Bryant and Lempert 2010) is at most ``max_qp``: a limit PRIM pasted a hair
+    inside the sampled range says nothing a planner can use. Coverage (of all
+    failures), density and mass are then those of the pruned box, over the runs PRIM
+    had left when it found it.
+    """
+    from ema_workbench.analysis import scenario_discovery_util as sdutil
+
+    lim = found.box_lims[i].copy()
+    init = prim.box_init
+    for dim, (qp_low, qp_high) in found.p_values[i].items():
+        if not 0 <= qp_low <= max_qp:
+            lim.loc[0, dim] = init.loc[0, dim]
+        if not 0 <= qp_high <= max_qp:
+            lim.loc[1, dim] = init.loc[1, dim]
+    rows = np.asarray(found.yi_initial)
+    inside = sdutil._in_box(x.loc[rows], lim)
+    y_in = y[rows][inside]
+    return lim, {"coverage": float(y_in.sum() / max(y.sum(), 1)),
+                 "density": float(y_in.mean()) if y_in.size else float("nan"),
+                 "mass": float(y_in.size / len(y))}
 
 
 def _limits(lim: pd.DataFrame, init: pd.DataFrame, dims: Any) -> str:

@@ -110,6 +110,7 @@ class PrimSettings(_Strict):
     paste_alpha: float = Field(0.05, gt=0, lt=0.5)
     mass_min: float = Field(0.05, gt=0, lt=1)
     min_density: float = Field(0.8, gt=0, le=1)
+    max_quasi_p: float = Field(0.05, gt=0, le=1)
     boxes: int = Field(2, ge=1, le=10)
 
 
