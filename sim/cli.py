@@ -7,10 +7,12 @@ what is allowed; nothing written); 1 an unexpected failure; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import traceback
-from collections.abc import Sequence
-from pathlib import Path
+import warnings
+from collections.abc import Iterator, Sequence
 
 from sim import __version__
 from sim.argtypes import whole_number
@@ -72,12 +74,13 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.outputs import default_place, resolve_output
     from sim.run import simulate, write_run
 
     scenario = _load(args)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
+    # Where the run goes is settled (and refused if unsafe) before it starts.
+    default = None if args.out is not None else default_place(scenario.name, args.scenario)
+    out = resolve_output(args.out, "run", default=default, origin=args.scenario)
     result = simulate(scenario, progress=not args.quiet)
     write_run(result, out)
     print(headline_table(result.summary, scenario.name))
@@ -123,6 +126,22 @@ def headline_table(summary: dict[str, float], title: str) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _library_warnings_hidden() -> Iterator[None]:
+    """Libraries' warnings are for their developers, not for users of the command (run
+    with ``python -W default`` to see them); worker processes inherit the setting."""
+    if sys.warnoptions or os.environ.get("PYTHONWARNINGS"):
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.environ["PYTHONWARNINGS"] = "ignore"
+        try:
+            yield
+        finally:
+            os.environ.pop("PYTHONWARNINGS", None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -130,9 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "handler", None):
             parser.print_help()
             return 2
-        return int(args.handler(args) or 0)
+        with _library_warnings_hidden():
+            return int(args.handler(args) or 0)
     except InputError as exc:
-        print(f"govsim: {exc}", file=sys.stderr)
+        # One line, whatever a library's text inside the message holds.
+        print("govsim: " + " ".join(str(exc).splitlines()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("govsim: interrupted", file=sys.stderr)

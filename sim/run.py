@@ -99,9 +99,13 @@ def write_run(result: RunResult, out_dir: str | Path) -> Path:
     """Write a run's tables to ``out_dir`` atomically: all files or none.
 
     Files are written into a temporary sibling folder, which is then renamed into
-    place; an existing ``out_dir`` is replaced only after the new one is complete.
+    place; an existing ``out_dir`` is replaced only after the new one is complete, and
+    only if it is an earlier run folder (or empty): see :mod:`sim.outputs`.
     """
-    out = Path(out_dir)
+    from sim.outputs import resolve_output
+
+    # Never replace what is not a run folder (a user's folder, a batch's results).
+    out = resolve_output(out_dir, "run", default=None, origin=str(out_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:

@@ -20,9 +20,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from sim.errors import InputError
+from sim.errors import InputError, shown, type_name
+from sim.limits import MAX_EXTENDS, check_run_memory
+from sim.outputs import name_problem
 
 Level = Literal["grid", "community", "street", "department"]
 LEVELS: tuple[str, ...] = ("grid", "community", "street", "department")
@@ -830,6 +839,15 @@ class Scenario(_Section):
                     f"{sorted(unknown)[0]!r}; allowed: {', '.join(self.categories)}")
         return self
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        # The name becomes the output folder results/<name> (see sim/outputs.py).
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(f"{problem} (it names the output folder results/<name>)")
+        return name
+
     # -- views -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The resolved parameters as plain data (what ``scenario.toml`` holds)."""
@@ -937,6 +955,9 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dic
     resolved = path.resolve()
     if resolved in seen:
         raise ScenarioError(f"{path}: extends: circular inheritance")
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(f"{seen[0]}: extends: the chain is more than {MAX_EXTENDS} files "
+                            f"deep (at {path}); allowed: at most {MAX_EXTENDS}")
     data = read_toml(path, "scenario file", ScenarioError)
     file_sources = data.pop("sources", {})
     if not isinstance(file_sources, dict) or not all(
@@ -987,6 +1008,10 @@ def _validate(data: dict[str, Any], origin: str, sources: dict[str, str]) -> Sce
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_one_line(origin, exc)) from None
+    try:  # validate checks what run would hit: the machine's memory (sim/limits.py)
+        check_run_memory(scenario.layout.residents, scenario.run.days, origin)
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
     object.__setattr__(scenario, "sources", sources)
     if scenario.pilot.overrides:
         try:
@@ -1010,9 +1035,11 @@ def _one_line(origin: str, exc: ValidationError) -> str:
         allowed = _allowed_keys(parent)
         msg = f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
     elif kind == "literal_error":
-        msg = f"must be one of {ctx.get('expected', '')}"
+        msg = f"must be one of {ctx.get('expected', '')} (got {shown(err.get('input'))})"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        msg = f"must be a table of keys (got {shown(err.get('input'))})"
     elif kind in _BOUND_ERRORS or kind.endswith(("_type", "_parsing")):
-        msg = f"{err['msg'].lower()} (got {err.get('input')!r}){_range_hint(key)}"
+        msg = f"{err['msg'].lower()} (got {shown(err.get('input'))}){_range_hint(key)}"
     else:
         msg = err["msg"].removeprefix("Value error, ")
     extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
@@ -1029,7 +1056,7 @@ def _range_hint(key: str) -> str:
         lo = getattr(meta, "ge", getattr(meta, "gt", lo)) if lo is None else lo
         hi = getattr(meta, "le", getattr(meta, "lt", hi)) if hi is None else hi
     if lo is None and hi is None:
-        return f"; expected {field.annotation}"
+        return f"; expected {type_name(field.annotation)}"
     return f"; allowed {lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
 
 

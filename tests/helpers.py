@@ -28,6 +28,7 @@ def queue_only(c: int, arrivals_per_day: float, mean_hours: float, *,
                    "ledgers": 0, "certificate_items": 0, "inspection_hours": 0.0,
                    "meeting_hours": 0.0, "form_hours": 0.0, "visit_hours": 0.0},
         "micro_grid": {"coverage": 0.0},
+        "neighbourhoods": {"mix": "uniform"},  # no property company takes repairs
         "mobile_grid": {"riders_per_10k": 0.0},
         "volunteers": {"rate": 0.0},
         "social_orgs": {"hours_per_week_per_10k": 0.0},

@@ -456,3 +456,16 @@ def test_levers_and_platform_staff_are_found_by_name() -> None:
 
     assert platform_staff(SimpleNamespace(platform=Platform()), 250_000) == pytest.approx(
         (4.0 + 2.0) * 2.5 + 0.2 * 25)
+
+
+def test_optimise_and_discover_refuse_a_folder_govsim_did_not_write(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes", encoding="utf-8")
+    for command, maker in (("optimise", _optimise_spec), ("discover", _discover_spec)):
+        spec = maker(tmp_path / f"{command}.toml")
+        assert main([command, str(spec), "--out", str(mine), "-q", "--force"]) == 2
+        assert "not a batch, sweep, optimise or discover results folder" in \
+            capsys.readouterr().err
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # untouched

@@ -113,7 +113,7 @@ def test_failed_run_is_recorded_others_go_on_and_retry(
     sc = exp.scenarios["no_micro_grid"]
     # A scenario that slipped past validation (model_copy skips it): the model raises.
     exp.scenarios["no_micro_grid"] = sc.model_copy(
-        update={"layout": sc.layout.model_copy(update={"grids_per_community": 0})})
+        update={"layout": sc.layout.model_copy(update={"districts": 0})})
     store = ResultStore(tmp_path / "o")
     res = _run(exp, store, SerialExecutor(), force=False, quiet=True, start=time.perf_counter())
     assert sorted(res.failed) == ["no_micro_grid-r000", "no_micro_grid-r001"]
@@ -259,6 +259,11 @@ def test_report_is_self_contained_bilingual_with_figures(small_batch: tuple[Path
     assert set(diffs["scenario"]) == {"staffing_22_per_10k", "no_micro_grid"}
     conv = pd.read_csv(tmp_path / "rep" / "tables" / "ci_convergence.csv")
     assert set(conv["replicates"]) == {3}
+    # Who is left behind: the equity gaps by scenario, with intervals [P9].
+    assert "equity gaps" in md and "谁被落下" in page
+    gaps = pd.read_csv(tmp_path / "rep" / "tables" / "equity_gaps.csv")
+    assert {"known_share_gap_elderly", "on_time_share_gap_offline"} <= set(gaps["outcome"])
+    assert (tmp_path / "rep" / "tables" / "equity_paired_differences.csv").is_file()
     closure = pd.read_csv(tmp_path / "rep" / "tables" / "closure_times.csv")
     assert len(closure) == 3 and (closure["resolved"] > 0).all()
 

@@ -127,7 +127,8 @@ TWO_TYPES = {
 SAME = {f"neighbourhoods.types.{t}.{k}": v for t in ("old_estate", "commodity_estate")
         for k, v in (("elderly_share", 0.3), ("digital_access", 0.8),
                      ("digital_access_elderly", 0.5), ("party_member_share", 0.07),
-                     ("floating_share", 0.15), ("property_management", 0.5))} | {
+                     ("floating_share", 0.15), ("property_management", 0.5),
+                     ("size_factor", 1.0))} | {
     f"neighbourhoods.types.{t}.issue_rates.{c}": 1.0 for t in ("old_estate", "commodity_estate")
     for c in ("repair", "safety_hazard", "care", "property")}
 
@@ -137,18 +138,22 @@ def _gap(overrides: dict, seed: int) -> float:
     return s["equity_known_share_old_estate"] - s["equity_known_share_commodity_estate"]
 
 
+MARGIN = 0.005  # half a percentage point: a gap smaller than this is no gap to a planner
+
+
 @pytest.mark.slow
 def test_old_estates_with_elderly_offline_residents_fall_behind() -> None:
     """When elderly and offline residents cluster in old estates, a smaller share of
-    old estates' issues becomes known than of commodity estates' [P9] ..."""
+    old estates' issues becomes known than of commodity estates' [P9], by more than
+    the margin ..."""
     gap = np.array([_gap(TWO_TYPES, k) for k in range(8)])
-    assert ci95(gap)[1] < 0, gap
+    assert ci95(gap)[1] < -MARGIN, gap
 
 
 @pytest.mark.slow
 def test_the_known_share_gap_vanishes_when_types_are_identical() -> None:
-    """... and with identical types there is no gap to speak of: the interval covers
-    zero and lies within half a point."""
+    """... and with identical types the gap's whole interval lies within the margin
+    (an equivalence test: the gap is not shown to be zero, but shown to be negligible)."""
     gap = np.array([_gap(TWO_TYPES | SAME, k) for k in range(8)])
     lo, hi = ci95(gap)
-    assert lo < 0 < hi and lo > -0.005 and hi < 0.005, gap
+    assert lo > -MARGIN and hi < MARGIN, gap

@@ -28,6 +28,7 @@ from viz_fixtures import (
     start_page_server,
 )
 
+from sim.viz.labels import scenario_title
 from sim.viz.picker import list_scenarios
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -200,13 +201,15 @@ def test_compare_runs_side_by_side_and_shows_the_difference(browser: Any,
     page = open_page(browser, page_server, query="?lang=en")
     page.locator(".govsim-compare").click()
     headers = page.locator(".govsim-outcomes th")
-    expect(headers).to_have_text(["Indicator", "Baseline", "Changed", "Difference"])
+    expect(headers).to_have_text(["Indicator", "Baseline", "Changed",
+                                  "Difference (changed − baseline)"])
     expect(page.locator(".govsim-baseline")).to_be_attached()
     step(page, 2)
     # same file, same seed: the two runs are identical
     assert cell(page, "raised", 1) == cell(page, "raised", 2)
     assert cell(page, "admin_share", 3) == "+0.0 pp"
     drag_lever(page, LEDGERS, 0.97)  # 40 ledgers a year, as before the 2012 reform [P2]
+    page.locator(".govsim-confirm-ok").click()  # a run is under way: the page asks first
     expect(page.locator(f"{LEDGERS} .govsim-lever-label")).to_contain_text("(changed)")
     expect(page.locator(".govsim-day")).to_have_text(day_text(0))
     step(page, 2)
@@ -253,18 +256,20 @@ def test_picker_lists_scenarios_and_refuses_paths_outside(browser: Any,
         page = open_page(browser, page_server, query=f"?lang=en&scenario={bad}")
         shown = bad.replace("%2F", "/")
         expect(page.locator(".govsim-refused")).to_contain_text(f"Refused: {shown}")
-        expect(page.locator(".govsim-scenario")).to_contain_text("nanjing_baseline.toml")
+        expect(page.locator(".govsim-scenario")).to_contain_text("(nanjing_baseline)")
         page.context.close()
     page = open_page(browser, page_server, query="?lang=en")
     expect(page.locator(".govsim-refused")).to_have_count(0)
     page.locator(".govsim-scenario").click()
-    items = page.locator(".v-menu__content .v-list-item__title")
+    items = page.locator(".govsim-scenario-menu .v-list-item__title")
     expect(items).to_have_count(len(list_scenarios()))
-    assert items.all_inner_texts() == list_scenarios()
+    # the names in the page's language, the file in brackets
+    assert items.all_inner_texts() == [scenario_title(n.removesuffix(".toml"), "en")
+                                       for n in list_scenarios()]
     page.keyboard.press("Escape")
     # a reform preset loads its file, and the levers show its values
     page.locator(".govsim-preset-staffing_22_per_10k").click()
-    expect(page.locator(".govsim-scenario")).to_contain_text("staffing_22_per_10k.toml")
+    expect(page.locator(".govsim-scenario")).to_contain_text("(staffing_22_per_10k)")
     expect(page.locator(f"{STAFFING} .govsim-lever-label")).to_contain_text(": 22")
     page.context.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.viz import charts, compare, graph_view
+from sim.viz import cards, charts, compare, graph_view
 from sim.viz.labels import LABELS, LANGS, MissingLabel, fields_of, pick_language, t
 from sim.viz.levers import LEVERS
 
@@ -70,7 +70,7 @@ def test_every_literal_label_the_page_uses_exists() -> None:
 
 def test_every_label_family_the_page_builds_exists() -> None:
     _, prefixes = _label_calls()
-    assert prefixes <= {"kind_", "out_", "scn_", ""}, prefixes
+    assert prefixes <= {"kind_", "out_", "scn_", "story_", ""}, prefixes
     keys = []
     keys += [lever.label_key for lever in LEVERS] + [lever.tip_key for lever in LEVERS]
     keys += [f"kind_{k}" for k in (*graph_view.HIERARCHY, *graph_view.SERVICE_KINDS)]
@@ -78,6 +78,9 @@ def test_every_label_family_the_page_builds_exists() -> None:
     keys += [k for k, _, _ in charts.PANELS] + [a for _, a, _ in charts.PANELS]
     keys += [label for _, label, _ in charts.HOURS]
     keys += ["baseline", "changed"]  # run roles shown in titles
+    keys += [f"out_{c.key}" for c in cards.CARDS]
+    keys += [f"story_{d}_{c.key}" for c in cards.CARDS for d in ("up", "down")]
+    keys += [f"verdict_{v}" for v in ("good", "bad", "same")]
     missing = sorted(k for k in keys if k not in LABELS)
     assert not missing, missing
 

@@ -139,7 +139,7 @@ def test_export_csv_and_png() -> None:
     ws.step(4)
     frame = pd.read_csv(io.StringIO(runs_csv(ws)))
     assert len(frame) == 8
-    assert list(frame.columns[:3]) == ["run", "scenario", "seed"]
+    assert list(frame.columns[:4]) == ["run", "scenario", "levers_changed", "seed"]
     assert set(frame["run"]) == {"baseline", "changed"}
     assert file_stem(ws) == "govsim_nanjing_baseline_vs_staffing_22_per_10k_seed1_day4"
     inputs = [(run.role, f, None) for run, f in ws.frames()]

@@ -53,9 +53,19 @@ def load_results(root: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
                          "and runs.parquet; run `govsim batch SPEC` or `govsim sweep SPEC`)")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         raise InputError(f"{manifest_path}: not valid JSON: {exc}") from None
-    return manifest, pd.read_parquet(runs_path)
+    if not isinstance(manifest, dict):
+        raise InputError(f"{manifest_path}: not a govsim manifest (expected a JSON object)")
+    try:
+        runs = pd.read_parquet(runs_path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are ValueError / OSError
+        raise InputError(f"{runs_path}: damaged or not a Parquet file ({exc}); rerun the "
+                         "batch or sweep command to rebuild it") from None
+    missing = [c for c in ("run_id", "scenario", "status") if c not in runs.columns]
+    if missing:
+        raise InputError(f"{runs_path}: not a govsim runs table (no column {missing[0]})")
+    return manifest, runs
 
 
 def outcome_columns(runs: pd.DataFrame, wanted: Sequence[str] = ()) -> list[str]:

@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
 
     res = run_experiment(args.spec, out=args.out, workers=args.workers,
                          scheduler=args.scheduler, force=args.force, quiet=args.quiet,
-                         expect=kind)
+                         expect=kind, report=getattr(args, "report", False))
     if getattr(args, "report", False) and len(res.failed) + len(res.missing) < res.total:
         from sim.experiments.report import make_report
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.spec import Parameter, SpecError, SweepSpec
+from sim.limits import check_run_count
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ def make_design(spec: SweepSpec, kinds: dict[str, type], origin: str) -> DesignP
     """
     keys = tuple(p.key for p in spec.parameters)
     d = spec.design
+    # Counted before anything is built: 20^8 factorial points must not hang the machine.
+    check_run_count(design_size(spec), spec.replicates, origin, "design")
+    for i, p in enumerate(spec.parameters):
+        check_integer_range(p, kinds[p.key], i, origin)
     seed = d.seed if d.seed is not None else spec.seed % (2**32)
     if d.kind == "factorial":
         levels = [_factorial_levels(p, kinds[p.key], i, origin)
@@ -84,6 +89,30 @@ def make_design(spec: SweepSpec, kinds: dict[str, type], origin: str) -> DesignP
     return DesignPoints(d.kind, keys, values, unit, problem)
 
 
+def design_size(spec: SweepSpec) -> int:
+    """How many points the design of ``spec`` has (computed, not built)."""
+    d, dims = spec.design, len(spec.parameters)
+    if d.kind == "factorial":
+        return math.prod(len(p.levels or ()) for p in spec.parameters)
+    n = int(d.samples or 0)
+    if d.kind == "sobol":
+        return n * (2 * dims + 2 if d.second_order else dims + 2)
+    if d.kind == "morris":
+        return n * (dims + 1)
+    return n
+
+
+def check_integer_range(p: Parameter, kind: type, i: int, origin: str) -> None:
+    """Refuse a range of an integer parameter that holds no whole number."""
+    if kind is not int or p.range is None:
+        return
+    lo, hi = p.range
+    if math.ceil(lo) > math.floor(hi):
+        raise SpecError(f"{origin}: parameters[{i}].range: {p.key} takes whole numbers and "
+                        f"[{lo:g}, {hi:g}] holds none; allowed: a range containing at least "
+                        "one whole number")
+
+
 def _factorial_levels(p: Parameter, kind: type, i: int, origin: str) -> list[Any]:
     out = []
     for level in p.levels or []:
@@ -102,10 +131,11 @@ def to_value(p: Parameter, kind: type, u: float) -> int | float:
     assert p.range is not None
     lo, hi = p.range
     if kind is int:
+        lo_i, hi_i = math.ceil(lo), math.floor(hi)
         if p.distribution == "uniform":
-            lo_i, hi_i = math.ceil(lo), math.floor(hi)
             return int(min(hi_i, lo_i + math.floor(u * (hi_i - lo_i + 1))))
-        return round(_continuous(p, u))
+        # Rounding must not leave the range (2.45 in [2.4, 3.6] rounds to 2).
+        return int(min(hi_i, max(lo_i, round(_continuous(p, u)))))
     return float(_continuous(p, u))
 
 

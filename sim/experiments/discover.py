@@ -95,7 +95,7 @@ def run_discover(target: str | Path, *, out: str | Path | None = None,
             raise SpecError(f"--case {c.rule!r}: unknown outcome {c.outcome!r}; allowed: "
                             f"{', '.join(known)}")
         plan.outcomes.setdefault(c.outcome, "info")
-    root = results_root(plan, out)
+    root = results_root(plan, out, force)
     from sim.experiments.runner import _lock, versions
 
     with _lock(root):
@@ -181,7 +181,11 @@ def _analyse_folder(root: Path, out: str | Path | None, cases: list[str] | None,
             {**{k: "first" for k in x_cols}, **{k: "mean" for k in numeric
                                                  if k != "point"}}).reset_index()
         spec_cases, prim = [], PrimSettings()
-        target = Path(out) if out is not None else root / "discovery"
+        from sim.outputs import resolve_output
+
+        name = str(manifest.get("experiment", root.name))
+        target = resolve_output(out, "results", default=root / "discovery",
+                                origin=str(manifest_file), experiment=(name, "discover"))
     else:
         raise InputError(f"{manifest_file}: kind: {kind!r}; scenario discovery needs a "
                          "sweep's or a discover spec's results")

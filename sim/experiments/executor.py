@@ -11,6 +11,9 @@ of runs.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
 import os
 import socket
 import time
@@ -24,7 +27,127 @@ from sim.experiments.experiment import RunTask
 
 SCHEDULER_ENV = "GOVSIM_SCHEDULER"
 TIMEOUT_ENV = "GOVSIM_SCHEDULER_TIMEOUT"  # seconds to wait for the scheduler (default 15)
+DEFAULT_TIMEOUT = 15.0
+MAX_TIMEOUT = 3600.0
+SCHEMES = ("tcp", "tls")
 MAX_ATTEMPTS = 3  # a run lost with its worker this many times is recorded as failed
+
+
+def scheduler_timeout() -> float:
+    """Seconds to wait for a scheduler's connect and handshake (``GOVSIM_SCHEDULER_TIMEOUT``)."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= MAX_TIMEOUT):
+        raise InputError(f"{TIMEOUT_ENV}={raw!r}: must be a number of seconds, more than 0 "
+                         f"and at most {MAX_TIMEOUT:g}")
+    return value
+
+
+def parse_address(address: str, source: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of a scheduler address; ``source`` names it in errors."""
+    text = str(address).strip().rstrip("/")
+    shown = f"{source} {address!r}"
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme not in SCHEMES:
+        raise InputError(f"{shown}: unknown protocol {scheme!r}; allowed: "
+                         "tcp://HOST:PORT or tls://HOST:PORT")
+    host, colon, port = rest.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or "/" in rest or any(c.isspace() for c in rest):
+        raise InputError(f"{shown}: not a scheduler address; expected tcp://HOST:PORT, "
+                         "e.g. tcp://10.0.0.5:8786")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise InputError(f"{shown}: port {port!r} is not a number from 1 to 65535")
+    return scheme, host, int(port)
+
+
+def check_scheduler(address: str, source: str, timeout: float) -> str:
+    """Connect to ``address`` and check that a Dask scheduler answers there, within
+    ``timeout`` seconds in all; returns the address to use. Raises ``InputError``."""
+    scheme, host, port = parse_address(address, source)
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    full = f"{scheme}://{netloc}"
+    shown = f"{source} {address}"
+    deadline = time.monotonic() + timeout
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except socket.gaierror:
+        raise InputError(f"{shown}: cannot reach a Dask scheduler there: unknown host "
+                         f"{host!r}") from None
+    except ConnectionRefusedError:
+        raise InputError(f"{shown}: cannot reach a Dask scheduler there: nothing listens "
+                         "(connection refused); start `dask scheduler` or fix the address"
+                         ) from None
+    except TimeoutError:
+        raise InputError(f"{shown}: cannot reach a Dask scheduler there: no answer within "
+                         f"{timeout:g} s (set {TIMEOUT_ENV} to wait longer)") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot reach a Dask scheduler there: "
+                         f"{exc.strerror or exc}") from None
+    if scheme != "tcp":  # TLS needs the cluster's certificates: the client checks it
+        return full
+    left = max(deadline - time.monotonic(), 0.5)
+    identity = _identity(full, left)
+    if not isinstance(identity, dict):
+        late = time.monotonic() >= deadline - 0.05
+        why = (f"no Dask handshake within {timeout:g} s; set {TIMEOUT_ENV} to wait longer"
+               if late else "it does not speak Dask")
+        raise InputError(f"{shown}: cannot reach a Dask scheduler there: something else "
+                         f"answers ({why})")
+    if identity.get("type") != "Scheduler":
+        raise InputError(f"{shown}: a Dask {identity.get('type', 'process')} answers there, "
+                         "not a scheduler; give the scheduler's address")
+    return full
+
+
+def _identity(address: str, timeout: float) -> Any:
+    """The ``identity`` reply of the Dask server at ``address``, or ``None`` (bounded)."""
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+
+    async def probe() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:  # its own thread and loop: works under a running event loop too
+        try:
+            box["reply"] = asyncio.run(asyncio.wait_for(probe(), timeout))
+        except Exception:  # a refused, garbled or silent answer: not a scheduler
+            box["reply"] = None
+
+    with _quiet_dask():
+        thread = threading.Thread(target=target, name="govsim-scheduler-probe", daemon=True)
+        thread.start()
+        thread.join(timeout + 2.0)
+    return box.get("reply")
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence distributed's connection-failure logging while probing (one line, not ten)."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @dataclass
@@ -192,18 +315,23 @@ class DaskExecutor(Executor):
     ``MAX_ATTEMPTS`` times.
     """
 
-    def __init__(self, address: str, window: int | None = None) -> None:
+    def __init__(self, address: str, window: int | None = None,
+                 source: str = "--scheduler") -> None:
+        timeout = scheduler_timeout()
+        address = check_scheduler(address, source, timeout)
         try:
+            import dask
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - dask is a dependency
-            raise InputError(f"--scheduler {address}: dask.distributed is not installed "
+            raise InputError(f"{source} {address}: dask.distributed is not installed "
                              f"({exc})") from None
         try:
-            timeout = float(os.environ.get(TIMEOUT_ENV) or 15)
-            self.client = Client(address, timeout=f"{timeout}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
-                             f"({type(exc).__name__}: {exc})") from None
+            with _quiet_dask(), dask.config.set({"distributed.comm.timeouts.connect":
+                                                 f"{timeout}s"}):
+                self.client = Client(address, timeout=f"{timeout}s", set_as_default=False)
+        except Exception as exc:  # any failure to connect is about the address
+            raise InputError(f"{source} {address}: the Dask scheduler there did not accept "
+                             f"a client within {timeout:g} s ({exc})") from None
         self.address = address
         self.window = window
         self.description = f"dask ({address})"
@@ -276,9 +404,11 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     ``scheduler`` falls back to the ``GOVSIM_SCHEDULER`` environment variable; ``workers``
     defaults to the machine's cores; ``workers == 1`` runs in this process.
     """
-    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    if scheduler:
-        return DaskExecutor(scheduler)
+    source = "--scheduler"
+    if scheduler is None:
+        scheduler, source = os.environ.get(SCHEDULER_ENV) or None, SCHEDULER_ENV
+    if scheduler is not None:
+        return DaskExecutor(scheduler, source=source)
     if workers is None:
         workers = os.cpu_count() or 1
     if workers < 1:

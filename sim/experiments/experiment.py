@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiments.design import DesignPoints, make_design, to_value
+from sim.experiments.design import DesignPoints, check_integer_range, make_design, to_value
 from sim.experiments.seeds import replicate_seeds, seed_record
 from sim.experiments.spec import BatchSpec, SpecError, SweepSpec, read_spec
+from sim.limits import check_run_count
 from sim.outcomes import neighbourhood_names, summary_keys
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -163,6 +164,7 @@ def _load_batch(
     path: Path, spec: BatchSpec, raw: dict[str, Any], name: str,
     seeds: list[np.random.SeedSequence], overrides: dict[str, Any], rw: int, origin: str,
 ) -> Experiment:
+    check_run_count(len(spec.scenarios), spec.replicates, origin, "scenarios")
     scenarios: dict[str, Scenario] = {}
     files: dict[str, str] = {}
     for i, ref in enumerate(spec.scenarios):
@@ -210,6 +212,7 @@ def _load_sweep(
                             f"{p.key!r}{hint}; see `govsim show {spec.base}` for the keys")
         value = flat[p.key]
         kinds[p.key] = type(value)
+        check_integer_range(p, kinds[p.key], i, origin)
         if continuous:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SpecError(f"{origin}: parameters[{i}].key: {p.key} is not numeric; "

@@ -41,7 +41,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
 from sim.experiments.ema import ema_name, govsim_model, scenario_key
 from sim.experiments.planning_spec import OptimiseSpec, Planning, load_planning
 
@@ -68,11 +67,16 @@ def import_ema() -> Any:
     return ema_workbench
 
 
-def results_root(plan: Planning, out: str | Path | None) -> Path:
-    root = Path(out) if out is not None else Path("results") / plan.name
-    if root.exists() and not root.is_dir():
-        raise InputError(f"--out {root}: exists and is not a folder")
-    return root
+def results_root(plan: Planning, out: str | Path | None, force: bool = False) -> Path:
+    """The results folder, checked by govsim's one output rule (``sim.outputs``) before
+    anything runs: ``results/<name>`` or ``--out``; this experiment's folder is resumed,
+    another's is refused unless ``force``, a folder govsim did not write always is."""
+    from sim.outputs import default_place, resolve_output
+
+    origin = str(plan.path)
+    default = default_place(plan.name, origin) if out is None else None
+    return resolve_output(out, "results", default=default, origin=origin,
+                          experiment=(plan.name, plan.kind), force=force)
 
 
 @contextlib.contextmanager
@@ -129,7 +133,7 @@ def run_optimise(spec: str | Path, *, out: str | Path | None = None,
     start = time.perf_counter()
     plan = load_planning(spec, expect="optimise")
     assert isinstance(plan.spec, OptimiseSpec)
-    root = results_root(plan, out)
+    root = results_root(plan, out, force)
     from sim.experiments.runner import _lock, versions
 
     with _lock(root):

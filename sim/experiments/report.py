@@ -60,6 +60,16 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "raised_total": ("Raised so far", "累计发生数"),
     "overload_share": ("Overloaded worker-days", "超负荷工作日占比"),
     "participation": ("Participation", "居民参与率"),
+    "known_share_gap_types": ("Known-share gap across types", "各类社区知晓率差距"),
+    "on_time_share_gap_types": ("On-time gap across types", "各类社区按时办结率差距"),
+    "days_to_resolve_gap_types": ("Days-to-resolve gap across types", "各类社区办结天数差距"),
+    "known_share_gap_elderly": ("Known share: elderly vs others", "知晓率：老年人比其他人"),
+    "known_share_gap_offline": ("Known share: offline vs others", "知晓率：无数字接入者比其他人"),
+    "known_share_gap_floating": ("Known share: floating vs others", "知晓率：流动人口比其他人"),
+    "on_time_share_gap_elderly": ("On time: elderly vs others", "按时办结：老年人比其他人"),
+    "on_time_share_gap_offline": ("On time: offline vs others", "按时办结：无数字接入者比其他人"),
+    "on_time_share_gap_floating": ("On time: floating vs others", "按时办结：流动人口比其他人"),
+    "pilot_communities": ("Pilot communities", "试点社区数"),
 }
 SCENARIO_LABELS: dict[str, str] = {
     "nanjing_baseline": "南京现状",
@@ -69,6 +79,7 @@ SCENARIO_LABELS: dict[str, str] = {
     "no_micro_grid": "无微网格",
     "mobile_grid_6000": "流动网格员6000",
     "combined_reform": "综合改革",
+    "pilot_f35": "创新观察点试点(F35)",
 }
 # Cumulative and level series read better than daily counts (which jump by weekday).
 DAILY_PREFERRED = ("open", "resolved_total", "on_time_share", "mean_trust", "incidents",
@@ -122,7 +133,7 @@ def setup_fonts() -> str | None:
 
 
 def _is_share(key: str) -> bool:
-    return key.endswith(("_share", "_rate"))
+    return key.endswith(("_share", "_rate")) or "_share_gap_" in key
 
 
 def fmt(value: float, key: str = "", diff: bool = False) -> str:
@@ -194,10 +205,7 @@ def closure_histograms(root: Path, runs: pd.DataFrame, by: str
     """
     import pyarrow.parquet as pq
 
-    ok = runs[runs["status"] == "ok"]
-    if len(ok) > ISSUE_SAMPLE_LIMIT:
-        idx = np.linspace(0, len(ok) - 1, ISSUE_SAMPLE_LIMIT).round().astype(int)
-        ok = ok.iloc[np.unique(idx)]
+    ok = _issue_sample(runs)
     hists: dict[Any, np.ndarray] = {}
     counts: dict[Any, tuple[int, int]] = {}
     read = 0
@@ -219,6 +227,15 @@ def closure_histograms(root: Path, runs: pd.DataFrame, by: str
         counts[group] = (r + int(d.size), n + len(raised))
         read += 1
     return hists, counts, read
+
+
+def _issue_sample(runs: pd.DataFrame) -> pd.DataFrame:
+    """The successful runs whose issues tables the report reads (evenly spaced)."""
+    ok = runs[runs["status"] == "ok"]
+    if len(ok) > ISSUE_SAMPLE_LIMIT:
+        idx = np.linspace(0, len(ok) - 1, ISSUE_SAMPLE_LIMIT).round().astype(int)
+        ok = ok.iloc[np.unique(idx)]
+    return ok
 
 
 def hist_quantile(hist: np.ndarray, q: float) -> float:
@@ -499,13 +516,24 @@ def make_report(root: str | Path, out: str | Path | None = None, quiet: bool = T
     Returns the path of ``report.html``. The folder is written in a staging folder and
     moved into place, so a half-written report is never left behind.
     """
+    from sim.outputs import resolve_output
+
     root = Path(root)
     manifest, runs = an.load_results(root)
-    target = Path(out) if out is not None else root / "report"
+    # An existing report is replaced; anything else there is refused and left alone.
+    target = resolve_output(out, "report", default=None if out is not None else root / "report",
+                            origin=str(root))
+    _check_readable(root, runs)
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
     try:
-        _build(root, manifest, runs, staging, quiet)
+        import pyarrow as pa
+
+        try:
+            _build(root, manifest, runs, staging, quiet)
+        except pa.ArrowException as exc:  # damaged inside, past the footer checked above
+            raise InputError(f"{root}: a results file cannot be read ({exc}); rerun the "
+                             "batch or sweep command to rebuild the folder") from None
         if target.exists():
             old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
             os.rename(target, old)
@@ -515,6 +543,25 @@ def make_report(root: str | Path, out: str | Path | None = None, quiet: bool = T
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target / "report.html"
+
+
+def _check_readable(root: Path, runs: pd.DataFrame) -> None:
+    """Refuse, naming the file, a damaged Parquet file the report would read."""
+    import pyarrow.parquet as pq
+
+    combined = "rerun the batch or sweep command to rebuild it"
+    paths = [(root / "daily.parquet", combined), (root / "design.parquet", combined)]
+    paths += [(root / "runs" / str(r) / "issues.parquet",
+               f"remove {root / 'runs' / str(r)} and rerun the batch or sweep command to "
+               "redo that run") for r in _issue_sample(runs)["run_id"]]
+    for path, remedy in paths:
+        if not path.is_file():
+            continue
+        try:
+            pq.read_metadata(path)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: damaged or not a Parquet file ({exc}); "
+                             f"{remedy}") from None
 
 
 def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
@@ -626,6 +673,9 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
             })
             doc.table(shown)
 
+    # Who is left behind [P9]: the equity gaps, by scenario (and against the reference).
+    _equity(runs, by, groups, name_of, manifest, doc, tables, lab)
+
     # Daily series.
     daily_path = root / "daily.parquet"
     if daily_path.is_file():
@@ -707,6 +757,58 @@ def _build(root: Path, manifest: dict[str, Any], runs: pd.DataFrame, out: Path,
           "manifest.json records the spec, seeds and versions.")
     (out / "report.html").write_text(doc.render_html(), encoding="utf-8")
     (out / "report.md").write_text(doc.render_md(), encoding="utf-8")
+
+
+EQUITY_GAPS: tuple[str, ...] = (
+    "known_share_gap_types", "on_time_share_gap_types", "days_to_resolve_gap_types",
+    "known_share_gap_elderly", "known_share_gap_offline", "known_share_gap_floating",
+    "on_time_share_gap_elderly", "on_time_share_gap_offline", "on_time_share_gap_floating",
+)
+
+
+def _equity(runs: pd.DataFrame, by: str, groups: Sequence[Any], name_of: Any,
+            manifest: dict[str, Any], doc: _Doc, tables: Path, lab: _Labels) -> None:
+    """The equity gaps of every group with a 95% interval, and paired against the
+    reference in a batch: who is left behind, by neighbourhood type and resident group."""
+    gaps = [c for c in EQUITY_GAPS if c in runs.columns and runs[c].notna().any()]
+    if not gaps:
+        return
+    summary = an.group_summary(runs, gaps, by=by)
+    summary.to_csv(tables / "equity_gaps.csv", index=False)
+    doc.h2(lab.text("Who is left behind: equity gaps", "谁被落下：公平差距"))
+    doc.p(lab.text(
+        "Across neighbourhood types: highest minus lowest type. For a resident group "
+        "(elderly, offline, floating population): the group minus everyone else; a "
+        "negative known share means the group's issues become known less often [P9]. "
+        "Mean over replicates [95% t-interval]; shares in percentage points.",
+        "社区类型之间：最高减最低；人群（老年人、无数字接入者、流动人口）：该人群减其他人。"
+        "知晓率为负表示该人群的问题更少被知晓 [P9]。重复运行均值 [95% 置信区间]。"))
+    wide = pd.DataFrame({lab.text("scenario", "情景"): [name_of(g) for g in groups]})
+    for gap in gaps:
+        cells = []
+        for g in groups:
+            r = summary[(summary[by] == g) & (summary["outcome"] == gap)]
+            if r.empty or not math.isfinite(r.iloc[0]["mean"]):
+                cells.append("–")
+                continue
+            r0 = r.iloc[0]
+            cells.append(f"{fmt(r0['mean'], gap, True)} [{fmt(r0['ci_low'], gap, True)}, "
+                         f"{fmt(r0['ci_high'], gap, True)}]")
+        wide[lab.outcome(gap)] = cells
+    doc.table(wide)
+    ref = manifest.get("reference")
+    if by == "scenario" and ref in set(runs["scenario"]) and len(groups) > 1:
+        diffs = an.paired_differences(runs, ref, gaps)
+        diffs.to_csv(tables / "equity_paired_differences.csv", index=False)
+        moved = diffs[(diffs["ci_low"] > 0) | (diffs["ci_high"] < 0)]
+        if moved.empty:
+            doc.p(lab.text("No scenario moves any gap measurably against the reference.",
+                           "与参照情景相比，没有情景明显改变任何差距。"))
+        else:
+            doc.bullets([
+                f"{lab.scenario(r.scenario)}: {lab.outcome(r.outcome)} "
+                f"{fmt(r.mean_diff, r.outcome, True)} [{fmt(r.ci_low, r.outcome, True)}, "
+                f"{fmt(r.ci_high, r.outcome, True)}]" for r in moved.itertuples()])
 
 
 def _description(root: Path, runs: pd.DataFrame, scenario: Any) -> str:

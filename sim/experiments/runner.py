@@ -23,6 +23,7 @@ from sim.experiments.experiment import Experiment, RunMeta, load_experiment
 from sim.experiments.seeds import seed_record
 from sim.experiments.spec import SpecError
 from sim.experiments.store import ResultStore, read_json, write_json_atomic
+from sim.outputs import default_place, resolve_output
 
 _VERSIONED = ("govsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "dask",
               "distributed", "networkx", "pydantic")
@@ -77,20 +78,28 @@ def run_experiment(
     force: bool = False,
     quiet: bool = False,
     expect: str | None = None,
+    report: bool = False,
 ) -> ExperimentResult:
     """Run every run of an experiment spec that is not already stored in ``out``.
 
     ``out`` defaults to ``results/<spec name>``; ``workers`` is the size of the local
     process pool (default: the machine's cores; 1 runs in this process); ``scheduler``
     is a Dask scheduler address (default: ``$GOVSIM_SCHEDULER``); ``force`` redoes
-    runs already stored. Raises ``InputError`` (before anything is written) for a bad
-    spec; failed runs are recorded and listed in the result, not raised.
+    runs already stored (and allows ``out`` to hold another experiment's results);
+    ``report`` checks the report's place too (the caller writes the report).
+    Raises ``InputError`` (before anything is written) for a bad spec or an unsafe
+    ``out`` (see :mod:`sim.outputs`); failed runs are recorded and listed in the result, not raised.
     """
     start = time.perf_counter()
     exp = load_experiment(spec)
     if expect is not None and exp.kind != expect:
         raise SpecError(f"{spec}: kind: is {exp.kind!r}; use `govsim {exp.kind}` for it")
-    store = ResultStore(Path(out) if out is not None else Path("results") / exp.name)
+    # Where results go is settled (and refused if unsafe) before anything runs.
+    default = None if out is not None else default_place(exp.name, str(spec))
+    store = ResultStore(resolve_output(out, "results", default=default, origin=str(spec),
+                                       experiment=(exp.name, exp.kind), force=force))
+    if report:  # the report's place too, before hours of runs, not after
+        resolve_output(None, "report", default=store.root / "report", origin=str(spec))
     executor = make_executor(workers, scheduler)  # a bad address fails before writing
     try:
         with _lock(store.root):

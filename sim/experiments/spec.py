@@ -23,12 +23,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from sim.errors import InputError
+from sim.errors import InputError, shown
 from sim.scenario import read_toml
 
 DESIGNS: tuple[str, ...] = ("factorial", "lhs", "sobol", "morris")
 DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "triangular", "normal")
 SCALES: tuple[str, ...] = ("community", "street", "district", "city")
+# Fewer base samples give Sobol' indices outside [0, 1] (N = 1: about 2.0); one Morris
+# trajectory gives no sigma. Minimums, not recommendations.
+SOBOL_MIN_SAMPLES = 8
+MORRIS_MIN_TRAJECTORIES = 2
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 # Headline outcomes analysed and plotted when a spec does not list its own.
@@ -69,9 +73,17 @@ class Parameter(_Strict):
     def _shape(self) -> Parameter:
         if self.levels is not None and len(self.levels) == 0:
             raise ValueError("levels: empty list; give at least one level")
+        for name in ("mean", "sd", "mode"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{name}: must be a finite number (got {shown(value)}) "
+                                 f"for {self.key}")
         if self.range is not None:
             lo, hi = self.range
-            if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError(f"range: must be two finite numbers (got "
+                                 f"{shown(self.range)}) for {self.key}")
+            if not lo < hi:
                 raise ValueError(f"range: empty range [{lo}, {hi}]; need low < high")
             if self.distribution == "loguniform" and lo <= 0:
                 raise ValueError("range: loguniform needs low > 0")
@@ -156,6 +168,20 @@ class SweepSpec(_Common):
             raise ValueError(f"design.samples: required for a {self.design.kind} design")
         if self.design.kind == "sobol" and len(self.parameters) < 2:
             raise ValueError("parameters: a sobol design needs at least 2 parameters")
+        n = self.design.samples or 0
+        if self.design.kind == "sobol" and n < SOBOL_MIN_SAMPLES:
+            raise ValueError(f"design.samples: {n} base samples are too few for Sobol' "
+                             f"indices (they come out meaningless, even above 1); allowed: "
+                             f"at least {SOBOL_MIN_SAMPLES}, a power of 2 (64 or more is "
+                             "usual)")
+        if self.design.kind == "morris":
+            if n < MORRIS_MIN_TRAJECTORIES:
+                raise ValueError(f"design.samples: {n} Morris trajectory gives no spread "
+                                 f"(sigma); allowed: at least {MORRIS_MIN_TRAJECTORIES} "
+                                 "(10 to 50 is usual)")
+            if self.design.levels % 2:
+                raise ValueError(f"design.levels: {self.design.levels} is odd; Morris "
+                                 "levels must be even (4 is usual)")
         return self
 
 
@@ -232,13 +258,15 @@ def _one_line(origin: str, kind: str, exc: ValidationError) -> str:
     elif etype == "missing":
         msg = "required key is missing"
     elif etype == "literal_error":
-        msg = f"{err.get('input')!r} not allowed; must be one of {ctx.get('expected', '')}"
+        msg = f"{shown(err.get('input'))} not allowed; must be one of {ctx.get('expected', '')}"
+    elif etype in ("model_type", "dict_type", "model_attributes_type"):
+        msg = f"must be a table of keys (got {shown(err.get('input'))})"
     elif etype in _BOUND_ERRORS:
-        msg = f"{err['msg'].lower()} (got {err.get('input')!r})"
+        msg = f"{err['msg'].lower()} (got {shown(err.get('input'))})"
     elif etype == "too_short":
         msg = "empty list; give at least one"
     elif etype.endswith("_type") or etype.endswith("_parsing"):
-        msg = f"{err['msg'].lower()} (got {err.get('input')!r})"
+        msg = f"{err['msg'].lower()} (got {shown(err.get('input'))})"
     else:
         msg = str(err["msg"]).removeprefix("Value error, ")
         # Model-level validators name their own key at the start of the message.

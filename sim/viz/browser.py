@@ -1,4 +1,4 @@
-"""What the browser says about its user: its preferred languages (navigator.languages).
+"""What the browser says and does: its languages, keyboard shortcuts, the address bar.
 
 Solara gives the page the WebSocket's request headers (``solara.lab.headers``); most
 browsers send their Accept-Language there, but not every one does (headless Chromium
@@ -31,3 +31,72 @@ module.exports = {
 </script>
 """).tag(sync=True)
     languages = traitlets.Unicode("").tag(sync=True)
+
+
+class KeyShortcuts(ipyvue.VueTemplate):
+    """Keyboard shortcuts for the room: → or N steps, Space plays / pauses, P switches
+    presentation mode, Esc leaves it. Reported as ``pressed`` = ``"name:count"`` (the
+    count makes a repeated key a new value). Keys typed into a field, or on a focused
+    slider, are left alone."""
+
+    template = traitlets.Unicode("""
+<template><span class="govsim-keys" style="display: none"></span></template>
+<script>
+module.exports = {
+    mounted() {
+        this.count = 0;
+        this.handler = (e) => {
+            const el = e.target || {};
+            const tag = (el.tagName || "").toLowerCase();
+            if (tag === "input" || tag === "textarea" || tag === "select" ||
+                el.isContentEditable || (el.getAttribute && el.getAttribute("role") === "slider")) {
+                return;
+            }
+            if (e.ctrlKey || e.metaKey || e.altKey) {
+                return;
+            }
+            let name = null;
+            if (e.key === "ArrowRight" || e.key === "n" || e.key === "N") { name = "step"; }
+            else if (e.key === " " || e.key === "Spacebar") { name = "play"; }
+            else if (e.key === "p" || e.key === "P") { name = "present"; }
+            else if (e.key === "Escape") { name = "leave"; }
+            if (!name) {
+                return;
+            }
+            e.preventDefault();
+            this.count += 1;
+            this.pressed = name + ":" + this.count;
+        };
+        window.addEventListener("keydown", this.handler);
+    },
+    destroyed() {
+        window.removeEventListener("keydown", this.handler);
+    }
+}
+</script>
+""").tag(sync=True)
+    pressed = traitlets.Unicode("").tag(sync=True)
+
+
+class AddressBar(ipyvue.VueTemplate):
+    """Keeps the browser's address in step with the page (``history.replaceState``: no
+    reload, no new history entry), so a reload or a copied link reopens the same view."""
+
+    template = traitlets.Unicode("""
+<template><span class="govsim-address" style="display: none" :data-query="query"></span></template>
+<script>
+module.exports = {
+    mounted() { this.apply(); },
+    watch: { query() { this.apply(); } },
+    methods: {
+        apply() {
+            if (!this.query) { return; }
+            const url = window.location.pathname + "?" + this.query + window.location.hash;
+            const now = window.location.pathname + window.location.search + window.location.hash;
+            if (url !== now) { window.history.replaceState(window.history.state, "", url); }
+        }
+    }
+}
+</script>
+""").tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)

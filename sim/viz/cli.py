@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 
 from sim.errors import InputError
@@ -36,9 +37,18 @@ def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
     if args.scenario:
         real = resolve_scenario(args.scenario, allow_outside_spelling=True)
         name = real.relative_to(scenarios_dir().resolve()).as_posix()
+        # Refuse a broken or oversized file now, not in the page after the server started.
+        from sim.scenario import load_scenario
+
+        load_scenario(real)
     port = int(args.port)
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port}: allowed 0 to 65535")
+    try:
+        socket.getaddrinfo(args.host, None)
+    except (OSError, UnicodeError):
+        raise InputError(f"--host {args.host!r}: not an address of this machine; allowed: "
+                         f"an address or name such as {server.DEFAULT_HOST}") from None
     if port == 0:
         port = server.free_port(args.host)
     elif not server.port_free(args.host, port):

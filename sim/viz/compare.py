@@ -31,6 +31,24 @@ SHARE_KEYS: frozenset[str] = frozenset({
 DECIMAL_KEYS: frozenset[str] = frozenset({
     "median_days_to_resolve", "p90_days_to_resolve", "mean_trust",
 })
+DAY_KEYS: frozenset[str] = frozenset({"median_days_to_resolve", "p90_days_to_resolve"})
+# Which way is better for residents (a difference is coloured by it); absent: neither.
+BETTER: dict[str, str] = {
+    "resolved": "up", "open_at_end": "down", "on_time_share": "up",
+    "median_days_to_resolve": "down", "p90_days_to_resolve": "down",
+    "resolved_at_grid_share": "up", "escalation_share": "down",
+    "hazards_caught_share": "up", "incidents": "down", "admin_share": "down",
+    "mean_trust": "up",
+}
+
+
+def verdict(key: str, difference: float | None) -> str:
+    """ "good", "bad" or "same" for a difference (changed minus baseline); a difference
+    that the table shows as zero ("+0.0 pp") is "same"."""
+    shown = 0.0005 if key in SHARE_KEYS else 0.005 if key in DECIMAL_KEYS else 0.5
+    if difference is None or key not in BETTER or abs(difference) < shown:
+        return "same"
+    return "good" if (difference > 0) == (BETTER[key] == "up") else "bad"
 
 
 def _model_class() -> Any:
@@ -63,6 +81,9 @@ class Workshop:
         else:
             runs.append(Run("run", changed, cls(changed, rng=seed)))
         self.runs: tuple[Run, ...] = tuple(runs)
+        # Several views ask for the same day's tables; build them once per day.
+        self._frames: tuple[int, list[tuple[Run, pd.DataFrame]]] | None = None
+        self._summaries: tuple[int, list[tuple[Run, dict[str, Any]]]] | None = None
         self.days = max(int(r.scenario.run.days) for r in self.runs)
 
     @property
@@ -90,12 +111,19 @@ class Workshop:
         return done
 
     def frames(self) -> list[tuple[Run, pd.DataFrame]]:
+        """Each run's daily frame (shared between callers on the same day: do not modify)."""
         with self.lock:
-            return [(run, run.model.daily_frame()) for run in self.runs]
+            if self._frames is None or self._frames[0] != self.day:
+                self._frames = (self.day, [(run, run.model.daily_frame())
+                                           for run in self.runs])
+            return list(self._frames[1])
 
     def summaries(self) -> list[tuple[Run, dict[str, Any]]]:
         with self.lock:
-            return [(run, dict(run.model.summary())) for run in self.runs]
+            if self._summaries is None or self._summaries[0] != self.day:
+                self._summaries = (self.day, [(run, dict(run.model.summary()))
+                                              for run in self.runs])
+            return [(run, dict(s)) for run, s in self._summaries[1]]
 
     def outcome_rows(self, keys: Sequence[str] = OUTCOME_KEYS) -> list[dict[str, Any]]:
         """Per outcome: its value in each run (by role) and, comparing, the difference."""
@@ -140,12 +168,15 @@ def format_value(key: str, value: Any) -> str:
     return f"{int(v):,}"
 
 
-def format_difference(key: str, value: float | None, pp: str) -> str:
-    """A difference with its sign (``pp`` is the percentage-point unit in the language)."""
+def format_difference(key: str, value: float | None, pp: str, days: str | None = None) -> str:
+    """A difference with its sign (``pp`` is the percentage-point unit in the language;
+    ``days`` a template like ``"{v} days"`` for the day-valued outcomes)."""
     if value is None:
         return "–"
     if key in SHARE_KEYS:
         return f"{round(100 * value, 1) + 0.0:+.1f} {pp}"  # + 0.0: no "-0.0"
+    if key in DAY_KEYS and days:
+        return days.format(v=f"{round(value, 2) + 0.0:+.2f}")
     if key in DECIMAL_KEYS or not float(value).is_integer():
         return f"{round(value, 2) + 0.0:+.2f}"
     return f"{int(value):+,}"

@@ -249,8 +249,20 @@ def place_values(model: Any, layout: Layout) -> PlaceValues:
     return PlaceValues(open_grid, open_micro, trust_grid, trust_micro)
 
 
+_PARENTS: weakref.WeakKeyDictionary[nx.Graph, np.ndarray | None] = weakref.WeakKeyDictionary()
+
+
 def _micro_grid_parent(model: Any, n: int) -> np.ndarray | None:
+    """Each micro-grid's grid (cached per graph: places do not move)."""
     graph = model.graph
+    if graph in _PARENTS:
+        cached = _PARENTS[graph]
+        return cached if cached is None or len(cached) == n else None
+    _PARENTS[graph] = out = _micro_grid_parent_of(graph, n)
+    return out
+
+
+def _micro_grid_parent_of(graph: nx.Graph, n: int) -> np.ndarray | None:
     parent = np.full(n, -1, dtype=int)
     for u, v, data in graph.edges(data=True):
         if data.get("kind") != "contains":
@@ -282,15 +294,19 @@ def _agent_xy(layout: Layout, kind: str, index: np.ndarray, rank: np.ndarray,
     return np.where(np.isfinite(out), out, base)
 
 
-def _scatter_agents(ax: Any, agents: Sequence[Any], xy: np.ndarray, portray: Any) -> None:
+def _scatter_agents(ax: Any, agents: Sequence[Any], xy: np.ndarray, portray: Any,
+                    animated: bool = False) -> list[Any]:
     styles: dict[tuple[Any, ...], list[int]] = {}
     portrayals = [portray(a) for a in agents]
     for i, s in enumerate(portrayals):
         key = (s.color, s.marker, s.size, s.zorder, s.alpha, s.edgecolors, s.linewidths)
         styles.setdefault(key, []).append(i)
+    out = []
     for (color, marker, size, zorder, alpha, edge, lw), idx in styles.items():
-        ax.scatter(xy[idx, 0], xy[idx, 1], c=color, marker=marker, s=size, zorder=zorder,
-                   alpha=alpha, edgecolors=edge, linewidths=lw)
+        out.append(ax.scatter(xy[idx, 0], xy[idx, 1], c=color, marker=marker, s=size,
+                              zorder=zorder, alpha=alpha, edgecolors=edge, linewidths=lw,
+                              animated=animated))
+    return sorted(out, key=lambda c: c.get_zorder())
 
 
 def _rank_within(groups: np.ndarray) -> np.ndarray:
@@ -304,15 +320,49 @@ def _rank_within(groups: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def open_norm_top(runs: Sequence[tuple[str, Any]], layouts: Sequence[Layout],
+                  values: Sequence[PlaceValues]) -> float:
+    """The top of the open-issues colour scale: the highest rate, rounded up to 1, 2,
+    2.5 or 5 x 10^k so that it rarely changes from one day to the next."""
+    highs = [1.0]
+    for v, lay in zip(values, layouts, strict=True):
+        for arr, kind in ((v.open_grid, "grid"), (v.open_micro, "micro_grid")):
+            rates = _per_1000(arr, lay.residents.get(kind))
+            if len(rates):
+                highs.append(float(np.nanmax(rates)))
+    top = max(highs)
+    mag = 10.0 ** math.floor(math.log10(top))
+    return next(m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * mag >= top - 1e-9)
+
+
+def place_style(kind: str, vals: PlaceValues, lay: Layout, colour_by: str, norm: Normalize,
+                cmap: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Colours and marker sizes of one ring's places."""
+    if kind == "grid":
+        open_arr, trust_arr, base = vals.open_grid, vals.trust_grid, 90.0
+    else:
+        open_arr, trust_arr, base = vals.open_micro, vals.trust_micro, 30.0
+    shade = trust_arr if colour_by == "trust" else _per_1000(open_arr, lay.residents.get(kind))
+    colours = cmap(norm(np.nan_to_num(shade, nan=0.0)))
+    sizes = base + 12.0 * np.sqrt(np.maximum(open_arr, 0)) * (base / 30.0)
+    return colours, sizes
+
+
 def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "open",
-               figsize: tuple[float, float] | None = None) -> Figure:
-    """One panel per run (a baseline and a changed run share one colour scale)."""
+               figsize: tuple[float, float] | None = None, *, norm_top: float | None = None,
+               animated: bool = False) -> Figure:
+    """One panel per run (a baseline and a changed run share one colour scale).
+
+    ``norm_top`` fixes the open-issues colour scale; ``animated`` leaves the places and
+    titles out of a plain draw (the page blits them; see :mod:`sim.viz.live`). The
+    changing artists are kept in ``fig.govsim_places`` and ``fig.govsim_titles``.
+    """
     n = len(runs)
     # A fixed layout (no layout engine): drawing stays fast enough to redraw every frame.
     fig = Figure(figsize=figsize or (6.0 * n + 1.2, 5.6))
     width = 0.86 / n
-    axes = [fig.add_axes((0.01 + i * width, 0.15, width - 0.01, 0.78)) for i in range(n)]
-    cax = fig.add_axes((0.9, 0.3, 0.018, 0.5))
+    axes = [fig.add_axes((0.01 + i * width, 0.2, width - 0.01, 0.74)) for i in range(n)]
+    cax = fig.add_axes((0.9, 0.32, 0.018, 0.5))
     layouts = [layout_for(model.graph) for _, model in runs]
     values = [place_values(model, lay) for (_, model), lay in zip(runs, layouts, strict=True)]
     if colour_by == "trust":
@@ -320,18 +370,17 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
         cmap = mpl.colormaps[TRUST_CMAP]
         bar_label = t("colourbar_trust", lang)
     else:
-        highs = [1.0]
-        for v, lay in zip(values, layouts, strict=True):
-            for arr, kind in ((v.open_grid, "grid"), (v.open_micro, "micro_grid")):
-                rates = _per_1000(arr, lay.residents.get(kind))
-                if len(rates):
-                    highs.append(float(np.nanmax(rates)))
-        norm = Normalize(0.0, max(highs))
+        top = norm_top if norm_top is not None else open_norm_top(runs, layouts, values)
+        norm = Normalize(0.0, top)
         cmap = mpl.colormaps[OPEN_CMAP]
         bar_label = t("colourbar_open", lang)
+    fig.govsim_places = []  # type: ignore[attr-defined]
+    fig.govsim_titles = []  # type: ignore[attr-defined]
+    fig.govsim_norm = norm  # type: ignore[attr-defined]
     for ax, (title, model), lay, vals in zip(axes, runs, layouts, values, strict=True):
-        _draw_one(ax, model, lay, vals, colour_by, norm, cmap, lang)
-        ax.set_title(title, fontsize=11)
+        places = _draw_one(ax, model, lay, vals, colour_by, norm, cmap, lang, animated)
+        fig.govsim_places.extend(places)
+        fig.govsim_titles.append(ax.set_title(title, fontsize=11, animated=animated))
     fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=bar_label)
     handles = [
         Line2D([], [], color="#1f4e9c", marker="s", linestyle="", markersize=5,
@@ -351,13 +400,15 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
             colour, marker = SERVICE_STYLE[kind]
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
                                   markersize=7, label=t(f"kind_{kind}", lang)))
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.45, 0.0),
-               ncol=min(5, len(handles)), fontsize=8, frameon=False)
+    # Columns by the figure's width, so long English labels are never cut at the edges.
+    ncol = max(1, min(len(handles), int(fig.get_figwidth() // 2.3)))
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+               ncol=ncol, fontsize=8, frameon=False)
     return fig
 
 
 def _draw_one(ax: Any, model: Any, lay: Layout, vals: PlaceValues, colour_by: str,
-              norm: Normalize, cmap: Any, lang: str) -> None:
+              norm: Normalize, cmap: Any, lang: str, animated: bool = False) -> list[Any]:
     ax.set_aspect("equal")
     ax.axis("off")
     if len(lay.contains):
@@ -374,19 +425,15 @@ def _draw_one(ax: Any, model: Any, lay: Layout, vals: PlaceValues, colour_by: st
         ax.scatter([0], [0], s=160, c="#444444", marker="o", zorder=2)
         ax.annotate(t(f"kind_{lay.root}", lang), (0, 0), xytext=(0, -14),
                     textcoords="offset points", ha="center", fontsize=8)
-    for kind, open_arr, trust_arr, base in (
-        ("grid", vals.open_grid, vals.trust_grid, 90.0),
-        ("micro_grid", vals.open_micro, vals.trust_micro, 30.0),
-    ):
+    places = []
+    for kind, open_arr in (("grid", vals.open_grid), ("micro_grid", vals.open_micro)):
         if kind not in lay.pos or len(lay.pos[kind]) != len(open_arr):
             continue
         xy = lay.pos[kind]
-        shade = trust_arr if colour_by == "trust" else _per_1000(open_arr,
-                                                                lay.residents.get(kind))
-        colours = cmap(norm(np.nan_to_num(shade, nan=0.0)))
-        sizes = base + 12.0 * np.sqrt(np.maximum(open_arr, 0)) * (base / 30.0)
-        ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=colours, edgecolors="#555555",
-                   linewidths=0.5, zorder=2)
+        colours, sizes = place_style(kind, vals, lay, colour_by, norm, cmap)
+        places.append((ax, kind, ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=colours,
+                                            edgecolors="#555555", linewidths=0.5, zorder=2,
+                                            animated=animated)))
     # Other hierarchy rings (street / district scale) as small grey dots.
     for kind in lay.shown:
         if kind not in ("grid", "micro_grid"):
@@ -400,16 +447,19 @@ def _draw_one(ax: Any, model: Any, lay: Layout, vals: PlaceValues, colour_by: st
         grids = np.array([int(w.grid) for w in workers])
         ok = grids < len(lay.pos["grid"])
         xy = _agent_xy(lay, "grid", grids[ok], _rank_within(grids[ok]), -0.22)
-        _scatter_agents(ax, [w for w, keep in zip(workers, ok, strict=True) if keep], xy,
-                        portray_grid_worker)
+        places += [(ax, "agents", c) for c in _scatter_agents(
+            ax, [w for w, keep in zip(workers, ok, strict=True) if keep], xy,
+            portray_grid_worker, animated)]
     riders = list(getattr(model, "riders", []) or [])[:MAX_AGENT_MARKERS]
     if riders and "micro_grid" in lay.pos:
         homes = np.array([int(r.route[0]) if len(r.route) else 0 for r in riders])
         ok = homes < len(lay.pos["micro_grid"])
         xy = _agent_xy(lay, "micro_grid", homes[ok], _rank_within(homes[ok]), 0.18)
-        _scatter_agents(ax, [r for r, keep in zip(riders, ok, strict=True) if keep], xy,
-                        portray_rider)
+        places += [(ax, "agents", c) for c in _scatter_agents(
+            ax, [r for r, keep in zip(riders, ok, strict=True) if keep], xy,
+            portray_rider, animated)]
     lim = lay.extent + 0.6
     right = lay.extent + 1.4 if lay.services else lim
     ax.set_xlim(-lim, right)
     ax.set_ylim(-lim, lim)
+    return places

@@ -190,6 +190,115 @@ LABELS: dict[str, dict[str, str]] = {
                                            "Platform dispatch delay (days)"},
     "tip_platform.dispatch_delay_days": {"zh": "一网统管工单流转的延迟 [F32]", "en":
                                          "Delay of the one-network work-order flow [F32]"},
+    # -- presentation mode, cards, story ---------------------------------------------------
+    "present": {"zh": "演示模式", "en": "Presentation mode"},
+    "present_tip": {"zh": "为投影（1280×720）准备的大字版面：主要数字、社区图和一张图表。"
+                          "快捷键：→ 或 N 前进一天，空格 播放/暂停，P 演示模式",
+                    "en": "A large-type layout for a projector (1280×720): headline numbers, "
+                          "the graph and one chart. Keys: → or N step, Space play/pause, "
+                          "P presentation mode"},
+    "exit_present": {"zh": "退出演示", "en": "Leave presentation"},
+    "keys_help": {"zh": "快捷键：→/N 前进一天 · 空格 播放/暂停 · P 演示模式",
+                  "en": "Keys: →/N step · Space play/pause · P presentation"},
+    "present_chart": {"zh": "图表", "en": "Chart"},
+    "cards": {"zh": "主要数字", "en": "Headline numbers"},
+    "card_vs_baseline": {"zh": "与基准相比", "en": "vs baseline"},
+    "card_interval": {"zh": "{n} 个种子的范围：{interval}", "en":
+                      "range over {n} seeds: {interval}"},
+    "card_change_interval": {"zh": "{n} 个种子的差值范围：{interval}；{agree}/{n} 方向一致",
+                             "en": "change, range over {n} seeds: {interval}; "
+                                   "{agree}/{n} agree"},
+    "card_one_seed": {"zh": "仅一个随机种子", "en": "one seed only"},
+    "card_no_compare": {"zh": "打开“对比”可看与基准的差值", "en":
+                        "switch on Compare to see the change"},
+    "verdict_good": {"zh": "变好", "en": "better"},
+    "verdict_bad": {"zh": "变差", "en": "worse"},
+    "verdict_same": {"zh": "无变化", "en": "no change"},
+    "unit_days_value": {"zh": "{v} 天", "en": "{v} days"},
+    "unit_count_value": {"zh": "{v} 件", "en": "{v}"},
+    "difference_label": {"zh": "差值（改变后 − 基准）", "en": "Difference (changed − baseline)"},
+    "seeds_running": {"zh": "后台正在运行另外 {k} 个随机种子：已完成 {done} 个", "en":
+                      "{k} more seeds running in the background: {done} done"},
+    "seeds_idle": {"zh": "点击“播放”时，后台会再运行 {k} 个随机种子，给出区间", "en":
+                   "Press Play and {k} more seeds run in the background to give intervals"},
+    "band_label": {"zh": "{n} 个种子的范围", "en": "range over {n} seeds"},
+    "story": {"zh": "解读", "en": "What it says"},
+    "story_day0": {"zh": "第 0 天：点击“前进一天”或“播放”开始。", "en":
+                   "Day 0: press Step or Play to start."},
+    "story_single": {"zh": "第 {day} 天：{label1} {value1}，{label2} {value2}。", "en":
+                     "Day {day}: {label1} {value1}, {label2} {value2}."},
+    "story_single_sure": {"zh": "{n} 个随机种子中，{label}在 {interval} 之间。",
+                          "en": "Over {n} seeds, {label} lies in "
+                                "{interval}."},
+    "story_compare_hint": {"zh": "打开“对比”，看看改变一个杠杆会带来什么。", "en":
+                           "Switch on Compare to see what moving a lever does."},
+    "story_changed": {"zh": "改变：{what}。", "en": "Changed: {what}. "},
+    "story_against": {"zh": "{changed} 对比 {baseline}", "en": "{changed} against {baseline}"},
+    "story_effect": {"zh": "到第 {day} 天，{phrase}（{base} → {value}）。", "en":
+                     "By day {day}, the change {phrase} ({base} → {value})."},
+    "story_no_difference": {"zh": "到第 {day} 天，主要数字还没有差别。", "en":
+                            "By day {day}, the headline numbers show no difference yet."},
+    "story_sure": {"zh": "{n} 个随机种子中有 {agree} 个方向一致；差值在 {interval} 之间。",
+                   "en": "{agree} of {n} seeds agree on the direction; "
+                         "the differences lies in {interval}."},
+    "story_seeds_same": {"zh": "{n} 个随机种子的结果相同。", "en": "All {n} seeds agree."},
+    "story_one_seed": {"zh": "目前只有一个随机种子：点击“播放”，后台再运行 {k} 个种子，"
+                             "看看有多可靠。",
+                       "en": "One seed only so far: press Play and {k} more seeds run in "
+                             "the background to show how sure this is."},
+    "story_one_seed_running": {"zh": "目前只有一个随机种子；另外 {k} 个正在后台运行。", "en":
+                               "One seed only so far; {k} more are running in the "
+                               "background."},
+    "story_up_on_time_share": {"zh": "每 100 件问题中按时办结多 {n} 件", "en":
+                               "closed {n} more issues in 100 on time"},
+    "story_down_on_time_share": {"zh": "每 100 件问题中按时办结少 {n} 件", "en":
+                                 "closed {n} fewer issues in 100 on time"},
+    "story_up_hazards_caught_share": {"zh": "每 100 个隐患中在酿成事故前多发现 {n} 个", "en":
+                                      "caught {n} more hazards in 100 before they became "
+                                      "incidents"},
+    "story_down_hazards_caught_share": {"zh": "每 100 个隐患中在酿成事故前少发现 {n} 个", "en":
+                                        "caught {n} fewer hazards in 100 before they became "
+                                        "incidents"},
+    "story_up_median_days_to_resolve": {"zh": "问题办结天数中位数多了 {n} 天", "en":
+                                        "took {n} days longer to resolve the typical issue"},
+    "story_down_median_days_to_resolve": {"zh": "问题办结天数中位数少了 {n} 天", "en":
+                                          "resolved the typical issue {n} days sooner"},
+    "story_up_incidents": {"zh": "事故多了 {n} 起", "en": "had {n} more incidents"},
+    "story_down_incidents": {"zh": "事故少了 {n} 起", "en": "had {n} fewer incidents"},
+    # -- protect the run, save, share, export -----------------------------------------------
+    "confirm_title": {"zh": "重新开始运行？", "en": "Restart the run?"},
+    "confirm_text": {"zh": "移动杠杆会从第 0 天重新开始。当前运行（第 {day} 天）"
+                           "会以淡色线保留在图表中，"
+                           "作为对照。",
+                     "en": "Moving a lever restarts the run at day 0. The current run "
+                           "(day {day}) stays on the charts as a faint line to compare with."},
+    "confirm_ok": {"zh": "用新杠杆重新开始", "en": "Restart with the new lever"},
+    "confirm_cancel": {"zh": "继续当前运行", "en": "Keep watching this run"},
+    "ghost_label": {"zh": "上一次运行", "en": "Previous run"},
+    "clear_ghost": {"zh": "清除淡色线（上一次运行）", "en": "Clear the faint line (previous run)"},
+    "confirm_clear_title": {"zh": "清除上一次运行？", "en": "Discard the previous run?"},
+    "confirm_clear_text": {"zh": "淡色线（上一次运行）将被删除。", "en":
+                           "The faint line (the previous run) will be removed."},
+    "confirm_clear_ok": {"zh": "清除", "en": "Discard"},
+    "save": {"zh": "另存为情景", "en": "Save as scenario"},
+    "save_tip": {"zh": "把所选情景和已改变的杠杆保存为新的情景文件（scenarios/saved/），"
+                       "可在命令行和本页面中再次打开",
+                 "en": "Save the picked scenario with the moved levers as a new scenario file "
+                       "(scenarios/saved/), to open again here or with govsim run"},
+    "save_name": {"zh": "文件名（字母、数字、_ 或 -）", "en":
+                  "File name (letters, digits, _ or -)"},
+    "save_button": {"zh": "保存", "en": "Save"},
+    "save_done": {"zh": "已保存并验证：{path}", "en": "Saved and validated: {path}"},
+    "save_error": {"zh": "未保存：{message}", "en": "Not saved: {message}"},
+    "address_ignored": {"zh": "地址中无法识别（已忽略）：{items}", "en":
+                        "Not understood in the address (ignored): {items}"},
+    "caption": {"zh": "{scenario}；改变的杠杆：{levers}；随机种子 {seed}；第 {day} 天", "en":
+                "{scenario}; levers changed: {levers}; seed {seed}; day {day}"},
+    "caption_compare": {"zh": "{scenario}（对比基准：{baseline}）；改变的杠杆：{levers}；"
+                              "随机种子 {seed}；第 {day} 天",
+                        "en": "{scenario} (against baseline {baseline}); levers changed: "
+                              "{levers}; seed {seed}; day {day}"},
+    "levers_none": {"zh": "无", "en": "none"},
     # -- scenario names (file stems); unknown files show their stem ---------------------------
     "scn_nanjing_baseline": {"zh": "南京现状", "en": "Nanjing today"},
     "scn_pre_reform_2012": {"zh": "2012 年减负改革前", "en": "Before the 2012 burden reform"},

@@ -13,9 +13,11 @@ import tomllib
 from pathlib import Path, PurePath
 
 from sim.errors import InputError
+from sim.limits import MAX_EXTENDS
 
 ENV_DIR = "GOVSIM_SCENARIOS_DIR"
 ENV_SCENARIO = "GOVSIM_VIZ_SCENARIO"  # the scenario `govsim viz` was given
+SAVED_SUBDIR = "saved"  # scenarios saved from the page (see sim.viz.save)
 
 
 class ScenarioRefused(InputError):
@@ -32,17 +34,20 @@ def scenarios_dir() -> Path:
 
 
 def list_scenarios(root: Path | None = None) -> list[str]:
-    """Names (relative to the folder) of the scenario files the picker offers."""
+    """Names (relative to the folder) of the scenario files the picker offers: the
+    folder's own files, then those saved from the page (``saved/NAME.toml``)."""
     root = scenarios_dir() if root is None else root
     if not root.is_dir():
         return []
     names = []
-    for path in sorted(root.glob("*.toml")):
+    paths = sorted(root.glob("*.toml")) + sorted((root / SAVED_SUBDIR).glob("*.toml"))
+    for path in paths:
+        name = path.relative_to(root).as_posix()
         try:
-            resolve_scenario(path.name, root)
+            resolve_scenario(name, root)
         except ScenarioRefused:
             continue
-        names.append(path.name)
+        names.append(name)
     return names
 
 
@@ -91,14 +96,17 @@ def _check_extends(path: Path, real_root: Path, shown: str, seen: tuple[Path, ..
     """Follow ``extends`` and refuse a parent outside the folder (the loader reports loops)."""
     if path in seen:
         return
+    if len(seen) > MAX_EXTENDS:  # the loader gives the one-line error for a deep chain
+        return
     try:
         parent = tomllib.loads(path.read_text(encoding="utf-8")).get("extends")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return  # the scenario loader gives the one-line error for a broken file
     if not isinstance(parent, str):
         return
+    # A saved scenario extends "../file.toml": fine while its real target stays inside.
     target = (path.parent / parent).resolve()
-    if ".." in PurePath(parent).parts or not target.is_relative_to(real_root):
+    if PurePath(parent).is_absolute() or not target.is_relative_to(real_root):
         raise ScenarioRefused(f"{shown}: refused: extends {parent!r}, outside the scenarios "
                               "folder")
     _check_extends(target, real_root, shown, (*seen, path))

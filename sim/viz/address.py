@@ -1,0 +1,76 @@
+"""The page's address: scenario, levers, seed, compare, view and language in the query.
+
+``?scenario=nanjing_baseline.toml&lang=zh&seed=7&staffing.workers_per_10k=30&compare=
+nanjing_baseline.toml&view=present`` reopens that view: a reload or a shared link shows
+the same run. Levers are named by their scenario keys (any lever in
+:data:`sim.viz.levers.LEVERS`, so a new lever is carried without touching this file).
+Anything the page cannot use is listed in ``ignored`` (and shown), never guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from sim.viz.labels import LANGS
+from sim.viz.levers import LEVER_BY_KEY
+
+VIEWS: tuple[str, ...] = ("page", "present")
+
+
+@dataclass(frozen=True)
+class Address:
+    scenario: str | None = None
+    lang: str | None = None
+    seed: int | None = None
+    levers: dict[str, int | float] = field(default_factory=dict)
+    baseline: str | None = None  # comparing with this file when set
+    view: str = "page"
+    ignored: tuple[str, ...] = ()  # "key=value" items that were not understood
+
+
+def parse_address(search: str | None) -> Address:
+    """Read the query string (with or without the leading ``?``)."""
+    items = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    out: dict[str, Any] = {"levers": {}}
+    ignored: list[str] = []
+    for key, value in items:
+        if key == "scenario" and value:
+            out["scenario"] = value
+        elif key == "lang" and value in LANGS:
+            out["lang"] = value
+        elif key == "seed" and value.isdigit():
+            out["seed"] = int(value)
+        elif key == "compare" and value:
+            out["baseline"] = value
+        elif key == "view" and value in VIEWS:
+            out["view"] = value
+        elif key in LEVER_BY_KEY:
+            try:
+                out["levers"][key] = LEVER_BY_KEY[key].coerce(float(value))
+            except ValueError:
+                ignored.append(f"{key}={value}")
+        else:
+            ignored.append(f"{key}={value}")
+    return Address(**out, ignored=tuple(ignored))
+
+
+def make_query(scenario: str | None, lang: str, seed: int | None,
+               levers: Mapping[str, Any], baseline: str | None, view: str = "page") -> str:
+    """The query string (no ``?``) for a view; levers in the order :data:`LEVERS` lists."""
+    pairs: list[tuple[str, str]] = []
+    if scenario:
+        pairs.append(("scenario", scenario))
+    pairs.append(("lang", lang))
+    if seed is not None:
+        pairs.append(("seed", str(int(seed))))
+    for key in LEVER_BY_KEY:
+        if key in levers:
+            pairs.append((key, format(levers[key], ".10g")))
+    if baseline:
+        pairs.append(("compare", baseline))
+    if view != "page":
+        pairs.append(("view", view))
+    return urlencode(pairs, safe="/.")
