@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.costs import COST_KEYS, annual_costs, headcount
 from sim.issues import BY, CH, RESOLVED_LEVELS
 from sim.residents import GROUPS
 from sim.scenario import DEFAULT_NEIGHBOURHOOD_TYPES, Scenario
@@ -36,6 +37,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "patrol_share", "passed_on", "mean_dispatch_days", "p90_dispatch_days",
     "meetings_failed", "consultation_resolved", "enrolled_riders", "rider_points",
     "volunteer_resolved", "social_org_resolved", "reported_share", "pilot_communities",
+    *COST_KEYS,
 )
 
 
@@ -236,6 +238,7 @@ class Recorder:
                 (log.resident[:n][upto] >= 0).sum()),
             "pilot_communities": float(m.pilot_comm.sum()),
         })
+        out.update(annual_costs(m.p, headcount(m)))  # yuan a year (sim/costs.py)
         for k, name in enumerate(m.cats.names):
             sel = done & (cat == k)
             out[f"on_time_share_{name}"] = share(

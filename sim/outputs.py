@@ -32,7 +32,7 @@ Kind = Literal["run", "results", "report"]
 
 KIND_NAMES: dict[str, str] = {
     "run": "a run folder (`govsim run`)",
-    "results": "a batch or sweep results folder",
+    "results": "a batch, sweep, optimise or discover results folder",
     "report": "a report folder (`govsim report`)",
     "other": "a folder govsim did not write",
 }
@@ -91,7 +91,8 @@ def kind_of(folder: Path) -> str:
     if visible <= RUN_FILES and {"scenario", "seed", "days"} <= manifest.keys():
         return "run"
     # A batch or sweep only adds to its folder (a user's notes beside the runs stay).
-    if manifest.get("kind") in ("batch", "sweep") and "experiment" in manifest:
+    if manifest.get("kind") in ("batch", "sweep", "optimise", "discover") \
+            and "experiment" in manifest:
         return "results"
     if not manifest and visible <= {"runs", ".lock", ".tmp"}:  # interrupted at start
         return "results"

@@ -605,6 +605,47 @@ class Consultation(_Section):
     )
 
 
+class Costs(_Section):
+    """Annual costs (成本), in yuan, of what the levers buy (see ``sim/costs.py``).
+
+    Only what a policy changes is costed: community (grid) workers, micro-grid
+    stipends, the riders' points, platform staff, funded projects, social-work station
+    hours and volunteer support. Offices, departments and utilities are the same in
+    every policy.
+    """
+
+    community_worker_yuan: float = cited(
+        120_698.0, "public: NBS, average wage in urban non-private units 2023, 120,698 yuan "
+        "(China Statistical Yearbook 2024); community workers paid about that (assumption)",
+        ge=0, le=10_000_000,
+    )
+    micro_grid_stipend_yuan: float = cited(
+        3_600.0, "assumption: a part-time micro-grid worker's stipend, 300 yuan a month [F16]",
+        ge=0, le=1_000_000,
+    )
+    rider_point_yuan: float = cited(
+        50.0, "assumption: what one pioneer-index point [F26] is worth to a rider at the full "
+        "scheme (a voucher or service); paid at mobile_grid.incentive x this", ge=0,
+        le=100_000,
+    )
+    platform_staff_yuan: float = cited(
+        120_698.0, "public: NBS 2023 urban non-private average wage (as community workers; "
+        "assumption)", ge=0, le=10_000_000,
+    )
+    project_yuan: float = cited(
+        100_000.0, "assumption: one venture-philanthropy community project a year [F22]",
+        ge=0, le=100_000_000,
+    )
+    social_work_hour_yuan: float = cited(
+        60.0, "public: NBS 2023 average wage 120,698 yuan / ~2,000 working hours; a "
+        "social-work station hour [F22] (assumption)", ge=0, le=100_000,
+    )
+    volunteer_hour_yuan: float = cited(
+        5.0, "assumption: insurance, training and time-bank rewards per volunteer hour [F23]",
+        ge=0, le=10_000,
+    )
+
+
 class Handling(_Section):
     dist: Literal["exponential", "deterministic", "lognormal", "gamma"] = cited(
         "lognormal", "P7: closure times fit gamma / lognormal"
@@ -761,6 +802,7 @@ class Scenario(_Section):
     platform: Platform = Field(default_factory=Platform)
     consultation: Consultation = Field(default_factory=Consultation)
     pilot: Pilot = Field(default_factory=Pilot)
+    costs: Costs = Field(default_factory=Costs)
     categories: dict[str, Category] = Field(
         default_factory=lambda: {k: Category(**v) for k, v in DEFAULT_CATEGORIES.items()},
         json_schema_extra={"source": CATEGORIES_SOURCE},
