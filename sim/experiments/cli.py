@@ -63,6 +63,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--outcome", default="on_time", choices=["on_time", "days_to_resolve",
                                                              "known"])
     p.set_defaults(handler=cmd_pilot)
+    from sim.calibration.cli import register as register_calibration
+
+    register_calibration(subparsers)
 
 
 def cmd_pilot(args: argparse.Namespace) -> int:
