@@ -178,9 +178,11 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     """Run (or resume) the ABC-SMC of ``cal``; its database is ``out/abc.db``."""
     import pyabc
 
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    logging.getLogger("pyabc").setLevel(logging.WARNING)
-    for name in ("ABC.Sampler", "ABC.History", "ABC.Epsilon", "ABC.Distance"):
+    abc_log = logging.getLogger("ABC")
+    abc_log.setLevel(logging.INFO)  # pyabc's generation records drive the progress bar
+    abc_log.propagate = False  # ... and are not printed
+    for name in ("ABC.Sampler", "ABC.History", "ABC.Epsilon", "ABC.Distance",
+                 "ABC.Adaptation", "ABC.Population", "ABC.Transition"):
         logging.getLogger(name).setLevel(logging.WARNING)
     targets = load_targets(cal.targets_file)
     check_fit_names(cal, targets)
@@ -208,20 +210,18 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
         stamp.write_text(cal.digest() + "\n")
     resumed_from = done
     bar = _bar(cal.spec.generations, done, quiet, cal.name)
+    # One run() for all remaining generations: pyabc re-initialises its threshold at
+    # each call (a generation per call would not shrink it); the bar follows pyabc's
+    # own log records of each generation.
+    watcher = _Progress(bar)
+    abc_log = logging.getLogger("ABC")
+    abc_log.addHandler(watcher)
     try:
-        while done < cal.spec.generations:
-            history = abc.run(max_nr_populations=1, minimum_epsilon=cal.spec.min_epsilon)
-            t = history.max_t
-            if t + 1 <= done:  # pyabc stopped (minimum epsilon reached)
-                break
-            done = t + 1
-            pops = history.get_all_populations()
-            eps = float(pops["epsilon"].iloc[-1])
-            bar.update(1)
-            bar.set_postfix(eps=f"{eps:.3g}")
-            if eps <= cal.spec.min_epsilon:
-                break
+        if done < cal.spec.generations:
+            abc.run(max_nr_populations=cal.spec.generations - done,
+                    minimum_epsilon=cal.spec.min_epsilon)
     finally:
+        abc_log.removeHandler(watcher)
         bar.close()
         if scheduler:
             sampler.client.close()
@@ -239,6 +239,24 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     return AbcResult(db_file, int(history.max_t) + 1, resumed_from, post,
                      [float(e) for e in pops["epsilon"]],
                      int(history.total_nr_simulations))
+
+
+class _Progress(logging.Handler):
+    """Moves the progress bar on pyabc's "t: ..., eps: ..." and "Accepted: ..." records."""
+
+    def __init__(self, bar: Any) -> None:
+        super().__init__(logging.INFO)
+        self.bar = bar
+        self.eps = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if msg.startswith("t: ") and "eps:" in msg:
+            self.eps = msg.split("eps:")[1].strip().rstrip(".")
+        elif msg.startswith("Accepted:"):
+            self.bar.update(1)
+            rate = msg.split("=")[1].split(",")[0].strip()
+            self.bar.set_postfix(eps=f"{float(self.eps):.3g}", accepted=f"{float(rate):.2g}")
 
 
 def _bar(total: int, initial: int, quiet: bool, name: str) -> Any:
