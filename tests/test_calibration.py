@@ -237,3 +237,20 @@ def test_the_spec_files_shipped_are_valid() -> None:
         assert fit and all(t.role == "fitted" for t in fit)
     data = tomllib.loads((ROOT / "calibration" / "abc_full.toml").read_text())
     assert data["scenario_out"].endswith("calibrated_baseline.toml")
+
+
+@pytest.mark.dask
+@pytest.mark.slow
+def test_calibration_runs_on_a_dask_cluster(tmp_path: Path) -> None:
+    """The same ABC-SMC through a real scheduler and two workers on 127.0.0.1."""
+    from experiments_fixtures import dask_cluster
+
+    spec = _spec(tmp_path, str(TARGETS), days=30, seed=3, population=6, generations=2,
+                 check_replicates=2, fit=["closure_median_days", "closure_within_7d"],
+                 parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
+    with dask_cluster(tmp_path) as (address, _workers):
+        res = calibrate(spec, out=tmp_path / "out", scheduler=address, quiet=True)
+    assert res.generations == 2 and len(res.posterior) == 6
+    assert res.evaluations >= 12
+    man = (tmp_path / "out" / "manifest.json").read_text()
+    assert '"generations": 2' in man

@@ -180,7 +180,10 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
 
     abc_log = logging.getLogger("ABC")
     abc_log.setLevel(logging.INFO)  # pyabc's generation records drive the progress bar
-    abc_log.propagate = False  # ... and are not printed
+    abc_log.propagate = False  # ... and are not printed (pyabc's own console handler
+    for handler in abc_log.handlers:  # is kept for warnings only)
+        if not isinstance(handler, _Progress):
+            handler.setLevel(logging.WARNING)
     for name in ("ABC.Sampler", "ABC.History", "ABC.Epsilon", "ABC.Distance",
                  "ABC.Adaptation", "ABC.Population", "ABC.Transition"):
         logging.getLogger(name).setLevel(logging.WARNING)
