@@ -254,3 +254,51 @@ def test_calibration_runs_on_a_dask_cluster(tmp_path: Path) -> None:
     assert res.evaluations >= 12
     man = (tmp_path / "out" / "manifest.json").read_text()
     assert '"generations": 2' in man
+
+
+# Fitted targets the calibrated baseline does not reach (abc_full, docs/calibration.md
+# section 4): the model's closure times are too narrow for NYC 311's spread (no quarter
+# of issues closes within 0.35 days with 8-hour shifts and a sign-for delay; too few take
+# over a week) and its hotline orders resolve at ~93%, not 97%. Marked strict: if a
+# change to the model starts meeting one, the test says so and the docs must follow.
+KNOWN_MISSES = {"hotline_resolved_30d", "closure_q1_days", "closure_median_days",
+                "closure_q3_days", "closure_within_7d"}
+
+
+@pytest.fixture(scope="module")
+def calibrated_fit() -> tuple[pd.DataFrame, set[str]]:
+    """scenarios/calibrated_baseline.toml (written by calibration/abc_full.toml) over 6
+    seeds at the calibration's run length, every target; printed, pass or not."""
+    from sim.calibration.abc import build_model
+    from sim.calibration.spec import read_calibration
+
+    cal = read_calibration(ROOT / "calibration" / "abc_full.toml")
+    targets = load_targets(cal.targets_file)
+    model = build_model(cal, targets)
+    calibrated = load_scenario(ROOT / "scenarios" / "calibrated_baseline.toml").flat()
+    overrides = {p.key: calibrated[p.key] for p in cal.spec.parameters}
+    rows = pd.DataFrame([model.run(overrides, seed, tuple(targets)) for seed in range(6)])
+    lines = []
+    for t in targets:
+        med = float(rows[t.name].median())
+        lines.append(f"{t.name:28s} {t.role:9s} observed {t.value:8.3f} model {med:8.3f} "
+                     f"(±{t.tolerance:g}) {'meets' if t.within(med) else 'MISSES'}")
+    print("\n" + "\n".join(lines))
+    return rows, {t.name for t in model.targets}
+
+
+FITTED = [t.name for t in load_targets(TARGETS).by_role("fitted")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known miss: see "
+                                            "docs/calibration.md section 4"))
+    if n in KNOWN_MISSES else n for n in FITTED])
+def test_calibrated_baseline_meets_its_fitted_targets(
+        name: str, calibrated_fit: tuple[pd.DataFrame, set[str]]) -> None:
+    rows, fitted = calibrated_fit
+    assert name in fitted  # abc_full fits every fitted target
+    target = {t.name: t for t in load_targets(TARGETS)}[name]
+    med = float(rows[name].median())
+    assert target.within(med), f"{name}: observed {target.value}, model {med:.3f}"

@@ -60,10 +60,11 @@ def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int |
     model = build_model(cal, targets)
     fit = check_fit(cal, model, targets, res.posterior, quiet=quiet)
     fit.to_csv(root / "fit.csv", index=False)
-    scenario = write_calibrated_scenario(cal, table, root / "calibrated_baseline.toml", root)
+    scenario = write_calibrated_scenario(cal, table, root / "calibrated_baseline.toml", root,
+                                         fit)
     if cal.spec.scenario_out:
         scenario = write_calibrated_scenario(cal, table, cal.path.parent / cal.spec.scenario_out,
-                                             root)
+                                             root, fit)
     info: dict[str, Any] = {"generations": res.generations, "evaluations": res.evaluations,
                             "epsilon": res.epsilons[-1] if res.epsilons else float("nan"),
                             "posterior": res.posterior}

@@ -39,6 +39,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     fit = res.fit
     for role in ("fitted", "held_out", "not_used"):
         sub = fit[fit["role"] == role]
+        if sub.empty:
+            continue
         print(f"{role} targets met: {int(sub['meets'].sum())} of {len(sub)}")
     for r in res.table.itertuples():
         print(f"  {r.key}: median {r.median:.4g} (90% {r.q05:.4g} to {r.q95:.4g}; "

@@ -79,7 +79,7 @@ def posterior_table(cal: Calibration, posterior: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, path: Path,
-                              results: Path) -> Path:
+                              results: Path, fit: pd.DataFrame | None = None) -> Path:
     """A scenario that extends the base with the posterior medians, each citing the
     calibration that produced it."""
     data: dict[str, Any] = {}
@@ -104,6 +104,15 @@ def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, path: Path,
             "at their posterior medians (ABC-SMC; see docs/calibration.md).\n"
             f"extends = \"{extends}\"\nname = \"{path.stem}\"\n"
             f"description = \"The baseline calibrated by {cal.name} (posterior medians)\"\n\n")
+    if fit is not None:  # say how well it fits, where a reader of the scenario looks
+        met = []
+        for role in ("fitted", "held_out"):
+            sub = fit[fit["role"] == role]
+            missed = ", ".join(sub.loc[~sub["meets"], "target"])
+            met.append(f"# {role} targets met: {int(sub['meets'].sum())} of {len(sub)}"
+                       + (f" (missed: {missed})" if missed else ""))
+        head = head.replace("\nextends", "\n" + "\n".join(met) + "\n# Fit report: "
+                            f"{(results / 'report.md').as_posix()}\nextends", 1)
     body = dump_toml(data)
     src = "\n[sources]\n" + "".join(f"\"{k}\" = \"{v}\"\n" for k, v in sources.items())
     path.parent.mkdir(parents=True, exist_ok=True)
