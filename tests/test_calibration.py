@@ -237,6 +237,10 @@ def test_the_spec_files_shipped_are_valid() -> None:
         assert fit and all(t.role == "fitted" for t in fit)
     data = tomllib.loads((ROOT / "calibration" / "abc_full.toml").read_text())
     assert data["scenario_out"].endswith("calibrated_baseline.toml")
+    exp = load_experiment(ROOT / "experiments" / "staffing_under_uncertainty.toml")
+    assert exp.draws is not None and len(exp.draws) == exp.spec.replicates
+    keys = set(read_posterior(ROOT / "calibration" / "posterior_abc_full.parquet").columns)
+    assert set(exp.draws[0]) == keys - {"weight"}
 
 
 @pytest.mark.dask
