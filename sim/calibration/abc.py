@@ -232,10 +232,9 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     frame, w = history.get_distribution(m=0, t=history.max_t)
     post = pd.DataFrame({key: frame[_name(i)].to_numpy()
                          for i, key in enumerate(model.keys)})
-    for i, (key, kind) in enumerate(zip(model.keys, model.kinds, strict=True)):
-        if kind is int:
+    for key, kind in zip(model.keys, model.kinds, strict=True):
+        if kind is int:  # the model ran with the rounded value
             post[key] = post[key].round().astype(np.int64)
-        _ = i
     post["weight"] = np.asarray(w, dtype=float)
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
