@@ -63,9 +63,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--outcome", default="on_time", choices=["on_time", "days_to_resolve",
                                                              "known"])
     p.set_defaults(handler=cmd_pilot)
+    from sim.calibration.cli import register as register_calibration
     from sim.experiments.planning_cli import register as register_planning
 
     register_planning(subparsers)  # optimise, discover (EMA Workbench)
+    register_calibration(subparsers)  # calibrate (pyabc)
 
 
 def cmd_pilot(args: argparse.Namespace) -> int:

@@ -64,6 +64,8 @@ class Experiment:
     design: DesignPoints | None
     runs: list[RunMeta]
     hashes: dict[str, str]
+    # Assumption values per replicate, drawn from a posterior (``posterior`` in a spec).
+    draws: list[dict[str, Any]] | None = None
 
     @property
     def kind(self) -> str:
@@ -75,10 +77,13 @@ class Experiment:
 
     def scenario_for(self, run: RunMeta) -> Scenario:
         """The validated scenario of one run (design points are rebuilt on demand)."""
-        base = self.scenarios[run.scenario]
-        if run.point is None:
-            return base
-        return base.with_overrides(run.params, origin=f"{self.path}: design point {run.point}")
+        sc = self.scenarios[run.scenario]
+        if run.point is not None:
+            sc = sc.with_overrides(run.params, origin=f"{self.path}: design point {run.point}")
+        if self.draws is not None:
+            sc = sc.with_overrides(self.draws[run.replicate],
+                                   origin=f"{self.path}: posterior draw {run.replicate}")
+        return sc
 
     def task_for(self, run: RunMeta) -> RunTask:
         """The self-contained task for one run."""
@@ -127,7 +132,28 @@ def load_experiment(path: str | Path) -> Experiment:
     else:
         experiment = _load_sweep(path, spec, raw, name, seeds, overrides, rw, origin)
     _check_outcomes(spec.outcomes, experiment.scenarios.values(), origin)
+    if spec.posterior is not None:
+        _draw_posterior(experiment, origin)
     return experiment
+
+
+def _draw_posterior(exp: Experiment, origin: str) -> None:
+    """One posterior draw per replicate (its own stream, so adding replicates keeps the
+    earlier draws); every run checked and re-hashed with its draw before any run."""
+    from sim.calibration.posterior import draws, read_posterior
+
+    spec = exp.spec
+    assert spec.posterior is not None
+    ref = Path(spec.posterior)
+    frame = read_posterior(ref if ref.is_absolute() else exp.path.parent / ref)
+    exp.draws = [draws(frame, 1, np.random.SeedSequence(spec.seed, spawn_key=(k, 1 << 20)))[0]
+                 for k in range(spec.replicates)]
+    for meta in exp.runs:
+        try:
+            sc = exp.scenario_for(meta)
+        except ScenarioError as exc:
+            raise SpecError(f"{origin}: posterior: {exc}") from None
+        exp.hashes[meta.run_id] = task_hash(sc, exp.days_for(sc), exp.seeds[meta.replicate])
 
 
 def _check_outcomes(outcomes: list[str], scenarios: Iterable[Scenario], origin: str) -> None:

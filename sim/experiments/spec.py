@@ -116,6 +116,10 @@ class _Common(_Strict):
     scale: Literal["community", "street", "district", "city"] | None = None
     set: dict[str, Any] = Field(default_factory=dict)
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES))
+    # A posterior file (govsim calibrate's posterior.parquet, relative to the spec):
+    # each replicate draws its assumption values from it, the same draw in every
+    # scenario (paired), so effects carry the assumptions' uncertainty as well as chance.
+    posterior: str | None = None
 
     @model_validator(mode="after")
     def _name_ok(self) -> _Common:

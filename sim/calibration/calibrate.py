@@ -1,0 +1,82 @@
+"""``govsim calibrate SPEC``: ABC-SMC, then the fit check, the calibrated scenario and
+the bilingual fit report. The Python API is :func:`calibrate`.
+
+Outputs in ``out`` (default ``results/calibration/<name>``): ``abc.db`` (pyabc's
+history; a stopped run resumes from it), ``posterior.parquet`` (samples and weights:
+what ``posterior = ...`` in an experiment spec reads), ``posterior_summary.csv``,
+``fit.csv``, ``report.md`` / ``report.html`` with ``posterior.png`` and ``fit.png``, the
+calibrated scenario (``calibrated_baseline.toml``, and ``scenario_out`` if the spec
+names one) and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.calibration.abc import build_model, run_abc
+from sim.calibration.posterior import write_posterior
+from sim.calibration.report import (
+    check_fit,
+    posterior_table,
+    write_calibrated_scenario,
+    write_report,
+)
+from sim.calibration.spec import read_calibration
+from sim.calibration.targets import load_targets
+
+
+@dataclass
+class CalibrationResult:
+    out: Path
+    generations: int
+    resumed_from: int
+    evaluations: int
+    posterior: pd.DataFrame
+    table: pd.DataFrame
+    fit: pd.DataFrame
+    scenario: Path
+    report: Path
+    wall_seconds: float
+
+
+def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int | None = None,
+              scheduler: str | None = None, force: bool = False,
+              quiet: bool = False) -> CalibrationResult:
+    """Run (or resume) a calibration spec and write its outputs."""
+    start = time.perf_counter()
+    cal = read_calibration(spec)
+    targets = load_targets(cal.targets_file)
+    root = Path(out) if out is not None else Path("results") / "calibration" / cal.name
+    res = run_abc(cal, root, workers=workers, scheduler=scheduler, force=force, quiet=quiet)
+    write_posterior(res.posterior, root / "posterior.parquet")
+    table = posterior_table(cal, res.posterior)
+    table.to_csv(root / "posterior_summary.csv", index=False)
+    model = build_model(cal, targets)
+    fit = check_fit(cal, model, targets, res.posterior, quiet=quiet)
+    fit.to_csv(root / "fit.csv", index=False)
+    scenario = write_calibrated_scenario(cal, table, root / "calibrated_baseline.toml", root,
+                                         fit)
+    if cal.spec.scenario_out:
+        scenario = write_calibrated_scenario(cal, table, cal.path.parent / cal.spec.scenario_out,
+                                             root, fit)
+    info: dict[str, Any] = {"generations": res.generations, "evaluations": res.evaluations,
+                            "epsilon": res.epsilons[-1] if res.epsilons else float("nan"),
+                            "posterior": res.posterior}
+    report = write_report(cal, fit, table, root, info)
+    wall = time.perf_counter() - start
+    manifest = {"calibration": cal.name, "spec_file": str(cal.path), "spec": cal.raw,
+                "digest": cal.digest(), "generations": res.generations,
+                "resumed_from_generation": res.resumed_from, "evaluations": res.evaluations,
+                "epsilons": res.epsilons, "wall_seconds": round(wall, 1),
+                "scenario": str(scenario)}
+    tmp = root / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    tmp.replace(root / "manifest.json")
+    return CalibrationResult(root, res.generations, res.resumed_from, res.evaluations,
+                             res.posterior, table, fit, scenario, report, wall)

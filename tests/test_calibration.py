@@ -1,0 +1,308 @@
+"""Calibration: targets as data, their statistics, ABC-SMC (pyabc) recovering a known
+parameter, resuming, the tiny spec end to end, and posterior draws in experiments."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT, baseline
+
+from sim.calibration.calibrate import calibrate
+from sim.calibration.posterior import read_posterior, write_posterior
+from sim.calibration.targets import (
+    STATISTICS,
+    RunTables,
+    TargetsError,
+    evaluate,
+    load_targets,
+    statistic,
+)
+from sim.cli import main
+from sim.experiments.experiment import load_experiment
+from sim.run import simulate
+from sim.scenario import load_scenario
+
+TARGETS = ROOT / "calibration" / "targets.toml"
+BASE = ROOT / "scenarios" / "nanjing_baseline.toml"
+
+
+def test_targets_file_lists_each_pattern_with_its_role() -> None:
+    t = load_targets(TARGETS)
+    sources = {x.source for x in t}
+    assert {"P2", "P4", "P5", "P6", "P7", "F15"} <= sources
+    held = t.by_role("held_out")
+    # At least two held-out patterns of different kinds (here: structure, routing,
+    # closure-time tail and load, an official on-time claim).
+    assert len({x.statistic for x in held}) >= 2 and len({x.source for x in held}) >= 2
+    assert t.by_role("fitted")
+    for x in t:
+        assert x.label_en and x.label_zh and x.tolerance > 0
+
+
+def test_every_statistic_is_computed_from_a_run() -> None:
+    t = load_targets(TARGETS)
+    runs = {}
+    for target in t:
+        if target.variant not in runs:
+            path = t.variant_path(target) or BASE
+            sc = load_scenario(path)
+            r = simulate(sc, days=120, seed=3)
+            runs[target.variant] = RunTables(sc, r.summary, r.daily, r.issues)
+    values = evaluate(list(t), runs)
+    assert all(math.isfinite(v) for v in values.values()), values
+
+
+def _tables(issues: pd.DataFrame, days: int = 100) -> RunTables:
+    sc = baseline()
+    daily = pd.DataFrame({"day": range(days)})
+    return RunTables(sc, {"residents": 7620.0, "grid_workers": 14.0}, daily, issues)
+
+
+def test_closure_statistics_count_open_issues_as_not_closed() -> None:
+    """Known at day 20-39 (inside the window), closure 1, 2, ... days; one still open."""
+    known = np.arange(20.0, 40.0)
+    close = np.arange(1.0, 21.0)
+    resolved = known + close
+    resolved[-1] = np.nan  # open at the end: an infinite closure time
+    iss = pd.DataFrame({"known_at": known, "resolved_at": resolved,
+                        "channel": ["hotline"] * 20, "escalations": [0] * 19 + [1]})
+    t = _tables(iss)
+    assert statistic("closure_median_days", t) == 10.0  # inverted CDF: an observed value
+    assert statistic("closure_within_7d", t) == pytest.approx(7 / 20)
+    assert statistic("closure_mean_days", t) == pytest.approx(np.mean(close[:-1]))
+    assert statistic("closure_q3_days", t) == 15.0
+    # Hotline: 30-day horizon (a third of 100 days = 33 -> 30): 19 of 20 closed.
+    assert statistic("hotline_resolved_30d", t) == pytest.approx(19 / 20)
+    enq = t.scenario.platform.enquiries_per_request
+    assert statistic("settled_directly", t) == pytest.approx((20 * enq + 19) / (20 * enq + 20))
+    assert statistic("households_per_grid_worker", t) == pytest.approx(
+        7620 / t.scenario.neighbourhoods.household_size / 14)
+
+
+def test_fall_on_high_load_days_compares_busy_and_quiet_days() -> None:
+    """Busy days (3 issues) close slowly, quiet days (1 issue) quickly."""
+    rows = []
+    for day in range(20, 60):
+        busy = day % 2 == 0
+        for _ in range(3 if busy else 1):
+            rows.append((day + 0.5, day + 0.5 + (10.0 if busy else 1.0)))
+    iss = pd.DataFrame(rows, columns=["known_at", "resolved_at"])
+    assert statistic("closure_fall_on_high_load", _tables(iss)) == pytest.approx(1.0)
+
+
+def test_summary_keys_are_statistics_too() -> None:
+    t = _tables(pd.DataFrame({"known_at": [], "resolved_at": []}))
+    assert statistic("residents", t) == 7620.0
+    assert set(STATISTICS) >= {"closure_q1_days", "closure_within_7d"}
+
+
+@pytest.mark.parametrize("text,message", [
+    ("[[target]]\nname='a'\n", "target[0]"),
+    ("x = 1\n", "x: unknown key"),
+])
+def test_a_bad_targets_file_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    p = tmp_path / "t.toml"
+    p.write_text(text)
+    with pytest.raises(TargetsError, match=re.escape(message)):
+        load_targets(p)
+
+
+def _spec(tmp_path: Path, targets: str, **kw: object) -> Path:
+    lines = [f"base = {str(BASE)!r}", f"targets = {targets!r}"]
+    params = kw.pop("parameters")
+    for k, v in kw.items():
+        lines.append(f"{k} = {v!r}")
+    for key, lo, hi in params:  # type: ignore[attr-defined]
+        lines += ["[[parameters]]", f"key = {key!r}", f"range = [{lo}, {hi}]"]
+    path = tmp_path / "spec.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_bad_calibration_input_exits_2_with_one_line(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    assert main(["calibrate", str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nope.toml" in err
+    spec = _spec(tmp_path, str(TARGETS), population=8, generations=1,
+                 parameters=[("platform.no_such_key", 0.1, 1.0)])
+    assert main(["calibrate", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "parameters[0].key" in err and "no_such_key" in err
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+@pytest.mark.slow
+def test_abc_recovers_known_parameters_and_resumes(tmp_path: Path) -> None:
+    """Synthetic targets made by the model itself at dispatch_delay_days = 0.7 and
+    triage_hours = 1.2 (means of 4 seeds; tolerance about two standard deviations of
+    one run). The 90% posterior intervals hold both truths; the sharply identified
+    dispatch delay (it sets the platform's dispatch time) is pinned to a fifth of its
+    prior, the weakly identified triage time (it moves the casework share) only has to
+    be covered. Two generations, then the same spec asking for three resumes."""
+    truth = {"platform.dispatch_delay_days": 0.7, "staffing.triage_hours": 1.2}
+    days = 60
+    sc = load_scenario(BASE).with_overrides(truth)
+    tol = {"mean_dispatch_days": 0.005, "casework_share": 0.04}
+    obs: dict[str, list[float]] = {n: [] for n in tol}
+    for seed in range(4):
+        r = simulate(sc, days=days, seed=100 + seed)
+        t = RunTables(sc, r.summary, r.daily, r.issues)
+        for n in tol:
+            obs[n].append(statistic(n, t))
+    targets = tmp_path / "targets.toml"
+    targets.write_text("".join(
+        f'[[target]]\nname = "{n}"\nsource = "synthetic"\nlabel_en = "{n}"\n'
+        f'label_zh = "{n}"\nstatistic = "{n}"\nvalue = {np.mean(obs[n])}\n'
+        f'tolerance = {tol[n]}\nrole = "fitted"\n' for n in tol))
+    out = tmp_path / "out"
+    prior = {"platform.dispatch_delay_days": (0.05, 1.0), "staffing.triage_hours": (0.1, 2.0)}
+    common = dict(days=days, seed=5, population=16, check_replicates=2,
+                  parameters=[(k, lo, hi) for k, (lo, hi) in prior.items()])
+    first = calibrate(_spec(tmp_path, str(targets), generations=2, **common), out=out,
+                      workers=2, quiet=True)
+    assert (first.generations, first.resumed_from) == (2, 0)
+    res = calibrate(_spec(tmp_path, str(targets), generations=3, **common), out=out,
+                    workers=2, quiet=True)
+    assert (res.generations, res.resumed_from) == (3, 2)
+    rows = res.table.set_index("key")
+    print(f"\n{res.evaluations} runs")
+    for key, value in truth.items():
+        r = rows.loc[key]
+        print(f"{key}: truth {value}, posterior median {r['median']:.3f}, 90% "
+              f"{r['q05']:.3f}-{r['q95']:.3f}")
+        assert r["q05"] <= value <= r["q95"], key
+    r = rows.loc["platform.dispatch_delay_days"]
+    assert r["q95"] - r["q05"] < 0.2 * (1.0 - 0.05)
+
+
+@pytest.mark.slow
+def test_tiny_spec_writes_posterior_scenario_and_bilingual_report(tmp_path: Path) -> None:
+    res = calibrate(ROOT / "calibration" / "abc_tiny.toml", out=tmp_path, workers=2,
+                    quiet=True)
+    post = read_posterior(tmp_path / "posterior.parquet")
+    assert post["weight"].sum() == pytest.approx(1.0)
+    assert set(post.columns) == {"platform.dispatch_delay_days",
+                                 "micro_grid.small_fix_share", "weight"}
+    sc = load_scenario(res.scenario)  # extends the baseline; values cite the calibration
+    for key in ("platform.dispatch_delay_days", "micro_grid.small_fix_share"):
+        assert "calibration abc_tiny" in sc.source_of(key)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "held out / 留出验证" in text and "fitted / 拟合" in text
+    assert (tmp_path / "posterior.png").stat().st_size > 0
+    fit = pd.read_csv(tmp_path / "fit.csv")
+    assert set(fit["role"]) >= {"fitted", "held_out"}
+    assert fit["target"].tolist() == [t.name for t in load_targets(TARGETS)]
+
+
+def test_a_batch_draws_assumptions_from_a_posterior_per_replicate(tmp_path: Path) -> None:
+    """Replicate k uses the same draw in every scenario (paired); draws come from the
+    posterior's rows by weight; the draw is part of the run's identity (hash)."""
+    post = pd.DataFrame({"platform.dispatch_delay_days": [0.1, 0.9],
+                         "weight": [0.5, 0.5]})
+    write_posterior(post, tmp_path / "posterior.parquet")
+    scen = ROOT / "scenarios"
+    spec = tmp_path / "batch.toml"
+    body = (f'kind = "batch"\nname = "post"\nreplicates = 12\ndays = 5\n'
+            f'scenarios = ["{scen / "nanjing_baseline.toml"}", '
+            f'"{scen / "staffing_22_per_10k.toml"}"]\n')
+    spec.write_text(body + 'posterior = "posterior.parquet"\n')
+    exp = load_experiment(spec)
+    by = {}
+    for m in exp.runs:
+        by.setdefault(m.replicate, set()).add(
+            exp.scenario_for(m).platform.dispatch_delay_days)
+    assert all(len(v) == 1 for v in by.values())
+    values = [next(iter(v)) for v in by.values()]
+    assert set(values) == {0.1, 0.9}
+    plain = tmp_path / "plain.toml"
+    plain.write_text(body)
+    assert load_experiment(plain).hashes != exp.hashes
+    spec.write_text(body + 'posterior = "missing.parquet"\n')
+    assert main(["batch", str(spec), "-q"]) == 2
+
+
+def test_the_spec_files_shipped_are_valid() -> None:
+    from sim.calibration.spec import read_calibration
+
+    for name in ("abc_tiny.toml", "abc_full.toml"):
+        cal = read_calibration(ROOT / "calibration" / name)
+        fit = load_targets(cal.targets_file).named(cal.spec.fit)
+        assert fit and all(t.role == "fitted" for t in fit)
+    data = tomllib.loads((ROOT / "calibration" / "abc_full.toml").read_text())
+    assert data["scenario_out"].endswith("calibrated_baseline.toml")
+    exp = load_experiment(ROOT / "experiments" / "staffing_under_uncertainty.toml")
+    assert exp.draws is not None and len(exp.draws) == exp.spec.replicates
+    keys = set(read_posterior(ROOT / "calibration" / "posterior_abc_full.parquet").columns)
+    assert set(exp.draws[0]) == keys - {"weight"}
+
+
+@pytest.mark.dask
+@pytest.mark.slow
+def test_calibration_runs_on_a_dask_cluster(tmp_path: Path) -> None:
+    """The same ABC-SMC through a real scheduler and two workers on 127.0.0.1."""
+    from experiments_fixtures import dask_cluster
+
+    spec = _spec(tmp_path, str(TARGETS), days=30, seed=3, population=6, generations=2,
+                 check_replicates=2, fit=["closure_median_days", "closure_within_7d"],
+                 parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
+    with dask_cluster(tmp_path) as (address, _workers):
+        res = calibrate(spec, out=tmp_path / "out", scheduler=address, quiet=True)
+    assert res.generations == 2 and len(res.posterior) == 6
+    assert res.evaluations >= 12
+    man = (tmp_path / "out" / "manifest.json").read_text()
+    assert '"generations": 2' in man
+
+
+# Fitted targets the calibrated baseline does not reach (abc_full, docs/calibration.md
+# section 4): the model's closure times are too narrow for NYC 311's spread (no quarter
+# of issues closes within 0.35 days with 8-hour shifts and a sign-for delay; too few take
+# over a week) and its hotline orders resolve at ~93%, not 97%. Marked strict: if a
+# change to the model starts meeting one, the test says so and the docs must follow.
+KNOWN_MISSES = {"hotline_resolved_30d", "closure_q1_days", "closure_median_days",
+                "closure_q3_days", "closure_within_7d"}
+
+
+@pytest.fixture(scope="module")
+def calibrated_fit() -> tuple[pd.DataFrame, set[str]]:
+    """scenarios/calibrated_baseline.toml (written by calibration/abc_full.toml) over 6
+    seeds at the calibration's run length, every target; printed, pass or not."""
+    from sim.calibration.abc import build_model
+    from sim.calibration.spec import read_calibration
+
+    cal = read_calibration(ROOT / "calibration" / "abc_full.toml")
+    targets = load_targets(cal.targets_file)
+    model = build_model(cal, targets)
+    calibrated = load_scenario(ROOT / "scenarios" / "calibrated_baseline.toml").flat()
+    overrides = {p.key: calibrated[p.key] for p in cal.spec.parameters}
+    rows = pd.DataFrame([model.run(overrides, seed, tuple(targets)) for seed in range(6)])
+    lines = []
+    for t in targets:
+        med = float(rows[t.name].median())
+        lines.append(f"{t.name:28s} {t.role:9s} observed {t.value:8.3f} model {med:8.3f} "
+                     f"(±{t.tolerance:g}) {'meets' if t.within(med) else 'MISSES'}")
+    print("\n" + "\n".join(lines))
+    return rows, {t.name for t in model.targets}
+
+
+FITTED = [t.name for t in load_targets(TARGETS).by_role("fitted")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known miss: see "
+                                            "docs/calibration.md section 4"))
+    if n in KNOWN_MISSES else n for n in FITTED])
+def test_calibrated_baseline_meets_its_fitted_targets(
+        name: str, calibrated_fit: tuple[pd.DataFrame, set[str]]) -> None:
+    rows, fitted = calibrated_fit
+    assert name in fitted  # abc_full fits every fitted target
+    target = {t.name: t for t in load_targets(TARGETS)}[name]
+    med = float(rows[name].median())
+    assert target.within(med), f"{name}: observed {target.value}, model {med:.3f}"
