@@ -71,6 +71,8 @@ def changed_levers(scenario: Scenario, values: Mapping[str, Any]) -> dict[str, i
     for key, value in values.items():
         lever = LEVER_BY_KEY[key]
         v = lever.coerce(value)
-        if v != lever.value_in(scenario):
+        # Compare as the slider sees them: a file's value with more digits than the
+        # slider keeps (a calibrated 0.40923582…) is not a change.
+        if v != lever.coerce(lever.value_in(scenario)):
             out[key] = v
     return out
