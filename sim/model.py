@@ -72,8 +72,10 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         super().__init__(rng=scenario.run.seed if rng is None else rng)
         self.p = scenario
         # Independent streams, so a lever that changes one process leaves the others'
-        # draws alone: arrivals (and every per-issue draw), people, detection.
-        self.rng_layout, self.rng_arrivals, self.rng_people, self.rng_detect = self.rng.spawn(4)
+        # draws alone: layout, arrivals (and every per-issue draw, including the threshold
+        # at which a hidden issue is found), people. The fourth stream (once detection's)
+        # is no longer drawn from; it stays so the streams after it keep their draws.
+        self.rng_layout, self.rng_arrivals, self.rng_people, _ = self.rng.spawn(4)
         # Added later, after the first four, so those keep their draws: the workday
         # (inspection visits, riders leaving the programme) and service projects.
         self.rng_work, self.rng_services = self.rng.spawn(2)
