@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from sim.argtypes import whole_number
+from sim.argtypes import add_executor_options
 
 
 def register(subparsers: Any) -> None:
@@ -18,12 +18,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("spec", help="calibration spec (TOML), e.g. calibration/abc_tiny.toml")
     p.add_argument("--out", metavar="DIR",
                    help="results folder (default: results/calibration/<spec name>)")
-    p.add_argument("--workers", type=whole_number(1), metavar="N",
-                   help=f"local worker processes (default: this machine's cores, "
-                        f"{os.cpu_count()}); 1 runs in this process")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
-                        "(default: $GOVSIM_SCHEDULER; unset = local processes)")
+    add_executor_options(p)
     p.add_argument("--force", action="store_true",
                    help="start afresh (default: resume the run stored in the folder)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")

@@ -8,23 +8,17 @@ entry (``python -m sim.experiments``) with the same subcommands and exit codes:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from sim.argtypes import whole_number
+from sim.argtypes import add_executor_options
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="experiment spec file (TOML), e.g. experiments/quickstart.toml")
     p.add_argument("--out", metavar="DIR",
                    help="results folder (default: results/<spec name>)")
-    p.add_argument("--workers", type=whole_number(1), metavar="N",
-                   help=f"local worker processes (default: this machine's cores, "
-                        f"{os.cpu_count()}); 1 runs in this process")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
-                        "(default: $GOVSIM_SCHEDULER; unset = local processes)")
+    add_executor_options(p)
     p.add_argument("--force", action="store_true",
                    help="redo runs already stored (default: resume, skipping them)")
     p.add_argument("--quiet", "-q", action="store_true",
