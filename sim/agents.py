@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, FixedAgent
 
-from sim.issues import BY, RL
+from sim.issues import BY, RL, exponential_days
 from sim.work import Desk, Team
 
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ class MicroGridWorker(FixedAgent):
         mg = model.p.micro_grid
         if model.small_fixable(issue) and model.rng_people.random() < mg.small_fix_share:
             self.fixed += 1
-            model.transit.send(now + mg.small_fix_days, model.fix_on_the_spot, issue)
+            days = exponential_days(model.issues.u_works[issue], mg.small_fix_days)
+            model.transit.send(now + days, model.fix_on_the_spot, issue)
         else:
             self.relayed += 1
             model.transit.send(now + model.p.channels.relay_delay_days, model.to_grid, issue)

@@ -6,8 +6,11 @@ issues move. Times are in days since the start (floats); NaN means "not yet".
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from sim.scenario import LEVELS, Handling, Scenario
 
@@ -60,6 +63,9 @@ _COLUMNS: dict[str, tuple[np.dtype, object]] = {
     "find_acc": (np.dtype(np.float64), 0.0),
     "find_u": (np.dtype(np.float32), 0.0),
     "find_v": (np.dtype(np.float32), 0.0),
+    # Quantile of the time an on-the-spot fix or an upper level's works take (its own
+    # stream, so these times are paired across scenarios).
+    "u_works": (np.dtype(np.float32), 0.5),
 }
 
 
@@ -187,3 +193,42 @@ def sample_hours(spec: Handling, n: int, rng: np.random.Generator) -> np.ndarray
         return rng.gamma(shape, mean / shape, n)
     sigma2 = np.log1p(cv**2)  # lognormal with the given mean and cv
     return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
+
+
+# The waking day, in hours: issues that arise outside it arise "at night".
+WAKING_HOURS: tuple[float, float] = (7.0, 22.0)
+
+
+def time_of_day(u: np.ndarray, night_share: float) -> np.ndarray:
+    """Times of day (fractions of a day) for uniforms ``u``: a share ``night_share`` falls
+    evenly between 22:00 and 07:00, the rest evenly in the waking hours. Monotone in
+    ``u``, so the order of the day's arrivals (and their pairing across scenarios) is
+    kept; 0.375 (9 of 24 hours) is even round the clock."""
+    wake, sleep = WAKING_HOURS[0] / 24.0, WAKING_HOURS[1] / 24.0
+    night = 1.0 - (sleep - wake)
+    if math.isclose(night_share, night, rel_tol=0, abs_tol=1e-12):
+        return u  # even round the clock: the uniforms themselves
+    early = night_share * wake / night  # mass before 07:00
+    day_mass = 1.0 - night_share
+    late = early + day_mass  # mass before 22:00
+    out = np.empty_like(u)
+    a, b = u < early, u >= late
+    m = ~(a | b)
+    out[a] = u[a] / early * wake if early > 0 else 0.0
+    out[m] = wake + (u[m] - early) / day_mass * (sleep - wake) if day_mass > 0 else wake
+    out[b] = sleep + (u[b] - late) / (1.0 - late) * (1.0 - sleep) if late < 1 else sleep
+    return out
+
+
+def exponential_days(u: float, mean: float) -> float:
+    """The ``u`` quantile of an exponential time with the given mean."""
+    return -mean * math.log1p(-min(float(u), 1.0 - 1e-7))
+
+
+def lognormal_days(u: float, mean: float, cv: float = 1.0) -> float:
+    """The ``u`` quantile of a lognormal time with the given mean and cv."""
+    if mean <= 0:
+        return 0.0
+    sigma2 = math.log1p(cv * cv)
+    z = float(ndtri(min(max(float(u), 1e-7), 1.0 - 1e-7)))
+    return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * z)

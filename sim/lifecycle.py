@@ -13,13 +13,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.issues import BY, CH, LV, RL
+from sim.issues import BY, CH, LV, RL, WAKING_HOURS, lognormal_days
 from sim.work import Team
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from sim.agents import Resident
+
+
+# Deliveries that make a hidden issue known (see ``IssueLifecycle._schedule_finds``).
+FINDS: frozenset[str] = frozenset(
+    ("found_on_patrol", "found_on_visit", "noticed_by_micro_grid", "seen_by_rider"))
 
 
 class IssueLifecycle:
@@ -184,9 +189,25 @@ class IssueLifecycle:
             if team.kind == "utility":  # in the grid where embedded [F17], else above
                 embedded = self.areas.utility_of_grid[log.grid[issue]] >= 0
                 level = RL["grid"] if embedded else RL["department"]
+            elif team.kind == "street" or team.kind == "department":
+                # Above the community an order is a job: the desk work starts works that
+                # take calendar days (a contractor, materials, several departments).
+                st = self.p.staffing
+                mean = st.street_works_days if team.kind == "street" else \
+                    st.department_works_days
+                if mean > 0:
+                    days = lognormal_days(log.u_works[issue], mean)
+                    self.transit.send(now + days, self.works_done, issue)
+                    return
             self.resolve(issue, level, team.resolver, now)
         else:
             self.escalate(issue, team, now)
+
+    def works_done(self, issue: int, now: float) -> None:
+        """The works an upper level started on an order are finished: it is resolved."""
+        level = int(self.issues.level[issue])
+        by = BY["street_office"] if level == RL["street"] else BY["department"]
+        self.resolve(issue, level, by, now)
 
     def escalate(self, issue: int, team: Team | None, now: float) -> None:
         """Pass a work order up a level: the district command centre triages and
@@ -236,6 +257,52 @@ class IssueLifecycle:
         if math.isnan(self.issues.resolved_at[issue]):
             self.resolve(issue, RL["micro_grid"], BY["micro_grid_worker"], now)
 
+    def _schedule_finds(self, now: float, issues: np.ndarray, who: np.ndarray,
+                        u: np.ndarray, rounds_by_grid: np.ndarray) -> None:
+        """Send each find to the time it happens: rounds (0 patrol, 1 home visit) in the
+        last ``rounds_by_grid`` hours of the next workday's shift; neighbours (2) and
+        riders (3) in the coming day's waking hours."""
+        if issues.size == 0:
+            return
+        log = self.issues
+        day = round(now)
+        workday = day
+        while not self.works_on(workday):
+            workday += 1
+        close = self._close_hour_of_comm[log.community[issues]]
+        on_rounds = workday + (close - u * rounds_by_grid[log.grid[issues]]) / 24.0
+        wake, sleep = WAKING_HOURS
+        awake = day + (wake + u * (sleep - wake)) / 24.0
+        at = np.where(who <= 1, on_rounds, awake)
+        deliver = (self.found_on_patrol, self.found_on_visit, self.noticed_by_micro_grid,
+                   self.seen_by_rider)
+        for issue, k, t in zip(issues.tolist(), who.tolist(), at.tolist(), strict=True):
+            self.transit.send(t, deliver[k], issue)
+
+    # Finds, delivered live. An issue that became known otherwise meanwhile (an
+    # incident) is left where it is.
+    def found_on_patrol(self, issue: int, now: float) -> None:
+        if self.make_known(issue, CH["patrol"], now):
+            self.to_grid(issue, now)
+
+    def found_on_visit(self, issue: int, now: float) -> None:
+        if self.make_known(issue, CH["home_visit"], now):
+            self.to_grid(issue, now)
+
+    def noticed_by_micro_grid(self, issue: int, now: float) -> None:
+        if self.make_known(issue, CH["micro_grid_patrol"], now):
+            self.micro_grid_workers[int(self.issues.micro_grid[issue])].receive(issue, now)
+
+    def seen_by_rider(self, issue: int, now: float) -> None:
+        if not self.make_known(issue, CH["rider"], now):
+            return
+        riders = self._riders_at[int(self.issues.micro_grid[issue])]
+        weights = np.array([r.reporting_weight() for r in riders])
+        pick = np.searchsorted(np.cumsum(weights), float(self.issues.find_v[issue])
+                               * weights.sum(), side="right")
+        riders[min(int(pick), len(riders) - 1)].points += 1  # [F26]
+        self.platform.receive(issue, now, by_app=True)  # direct-report point [F25]
+
     def resolve(self, issue: int, level: int, by: int, now: float) -> None:
         log = self.issues
         log.resolved_at[issue] = now
@@ -249,11 +316,17 @@ class IssueLifecycle:
             self.word_of_mouth.hear(who, rp.trust_gain_on_time if on_time else -rp.trust_loss_late)
 
     # -------------------------------------------------- finding hidden issues
-    def _detect(self, now: float, patrol_by_grid: np.ndarray,
-                visit_by_grid: np.ndarray) -> None:
+    def _detect(self, now: float, patrol_by_grid: np.ndarray, visit_by_grid: np.ndarray,
+                rounds_by_grid: np.ndarray) -> None:
         """Patrols, home visits, micro-grid workers and passing riders find hidden
-        issues (daily). Patrols and riders see what is in the street, home visits what is
-        behind doors; micro-grid workers, who are neighbours, notice either."""
+        issues. Patrols and riders see what is in the street, home visits what is behind
+        doors; micro-grid workers, who are neighbours, notice either.
+
+        Decided once a day, at its end, from the hours the day left for rounds (known
+        only then); each find then happens live during the coming day — on the next
+        workday's rounds at the end of the shift, or in waking hours for neighbours and
+        riders — so that what is found can be worked while its finder is on duty.
+        """
         log = self.issues
         if self._new_hidden:
             self._hidden = np.concatenate((self._hidden, np.array(self._new_hidden, np.int64)))
@@ -283,24 +356,14 @@ class IssueLifecycle:
         found = acc >= log.find_threshold[pool]
         cum = np.cumsum(rates[:, found], axis=0)
         who = (log.find_u[pool[found]] * total[found] > cum[:-1]).sum(axis=0)
-        for issue, k in zip(pool[found].tolist(), who.tolist(), strict=True):
-            if k == 0:
-                self.make_known(issue, CH["patrol"], now)
-                self.to_grid(issue, now)
-            elif k == 1:
-                self.make_known(issue, CH["home_visit"], now)
-                self.to_grid(issue, now)
-            elif k == 2:
-                self.make_known(issue, CH["micro_grid_patrol"], now)
-                self.micro_grid_workers[int(log.micro_grid[issue])].receive(issue, now)
-            else:
-                self.make_known(issue, CH["rider"], now)
-                riders = self._riders_at[int(log.micro_grid[issue])]
-                weights = np.array([r.reporting_weight() for r in riders])
-                pick = np.searchsorted(np.cumsum(weights), float(log.find_v[issue])
-                                       * weights.sum(), side="right")
-                riders[min(int(pick), len(riders) - 1)].points += 1  # [F26]
-                self.platform.receive(issue, now, by_app=True)  # direct-report point [F25]
+        found_ids = pool[found]
+        # The finder's own uniform: where find_u fell inside the finder's share, rescaled;
+        # it places the find in the finder's hours of the coming day.
+        below = np.where(who > 0, cum[np.maximum(who - 1, 0), np.arange(who.size)], 0.0)
+        share = rates[:, found][who, np.arange(who.size)]
+        u = np.clip((log.find_u[found_ids] * total[found] - below)
+                    / np.where(share > 0, share, 1.0), 0.0, 1.0 - 1e-9)
+        self._schedule_finds(now, found_ids, who, u, rounds_by_grid)
         self._hidden = pool[~found]
 
     def _incidents(self, now: float) -> None:

@@ -34,8 +34,8 @@ from sim.agents import (
     Volunteer,
     VolunteerStation,
 )
-from sim.issues import BY, RL, CategoryTable, IssueLog
-from sim.lifecycle import IssueLifecycle
+from sim.issues import BY, RL, CategoryTable, IssueLog, time_of_day
+from sim.lifecycle import FINDS, IssueLifecycle
 from sim.outcomes import Recorder
 from sim.places import (
     Places,
@@ -79,6 +79,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         # Added later, after the first four, so those keep their draws: the workday
         # (inspection visits, riders leaving the programme) and service projects.
         self.rng_work, self.rng_services = self.rng.spawn(2)
+        # Added after those: how long on-the-spot fixes and upper levels' works take.
+        (self.rng_works,) = self.rng.spawn(1)
         self.cats = CategoryTable(scenario)
         self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024)
         # The community graph is the model's structure: places, who contains whom and who
@@ -189,6 +191,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                 t = self.grid_team_of[g]
                 if t >= 0 and self.grid_teams[t].place == g:
                     self.grid_teams[t].daily_hours *= left
+        self._close_hour_of_comm = np.array([wd.close_hour for wd in self.workdays])
         self.grid_workers = self.agents_by_type.get(GridWorker, AgentSet([], random=self.random))
         self._grid_worker_list = grid_workers
         self._beat = (np.array(beat_worker, dtype=np.int64), np.array(beat_grid, dtype=np.int64),
@@ -542,8 +545,11 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             visits = np.fromiter((w.visit_hours for w in workers), float, len(workers))
             patrol_by_grid = np.bincount(bg, patrol[bw] * weight, n_grids)
             visit_by_grid = np.bincount(bg, visits[bw] * weight, n_grids)
+            # A grid's workers' hours of rounds each (where tomorrow's finds fall).
+            cover = np.bincount(bg, weight, n_grids)
+            rounds_by_grid = (patrol_by_grid + visit_by_grid) / np.where(cover > 0, cover, 1)
         else:
-            patrol_by_grid = visit_by_grid = np.zeros(n_grids)
+            patrol_by_grid = visit_by_grid = rounds_by_grid = np.zeros(n_grids)
         for team in (*self.community_teams, *self.street_teams, *self.department_teams,
                      *self.utility_teams, *self.social_teams, self.platform.intake,
                      *self.platform.centres):
@@ -557,8 +563,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self._spread_word()
         self.recorder.close_day(day, overloaded)
         self.datacollector.collect(self)
-        # Patrol finds and incidents happen at the boundary, so they count in the new day.
-        self._detect(now, patrol_by_grid, visit_by_grid)
+        # Finds are decided at the boundary (they happen during the coming day); incidents
+        # happen at it, so they count in the new day.
+        self._detect(now, patrol_by_grid, visit_by_grid, rounds_by_grid)
         self._incidents(now)
 
     # --------------------------------------------------------------- arrivals
@@ -571,7 +578,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         if n == 0:
             return
         mg, cat = np.divmod(cells, len(cats))
-        t = day + rng.random(n)
+        t = day + time_of_day(rng.random(n), self.p.residents.night_share)
         order = np.argsort(t, kind="stable")
         mg, cat, t = mg[order], cat[order], t[order]
         by_rider = cats.by_riders[cat]
@@ -590,12 +597,13 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         u_route = rng.random(n).astype(np.float32)
         find_threshold = rng.exponential(1.0, n)
         find_u, find_v = rng.random((2, n)).astype(np.float32)
+        u_works = self.rng_works.random(n).astype(np.float32)
         ids = self.issues.append(
             category=cat, micro_grid=mg, grid=pl.micro_grid_grid[mg],
             community=pl.micro_grid_community[mg], resident=resident, raised_at=t,
             level_needed=level, work_hours=work, collective=collective, incident_at=incident_at,
             need=need, joint=joint, u_route=u_route, find_threshold=find_threshold,
-            find_u=find_u, find_v=find_v)
+            find_u=find_u, find_v=find_v, u_works=u_works)
         self.recorder.raised(cat)
         residents = self.residents_list
         rider_report = self.report_by_app
@@ -647,8 +655,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
     def whereabouts(self) -> dict[str, list[int]]:
         """Where every open issue is held right now, by kind of holder: a team's queue,
         a desk's hands, on its way (a report, a relay, a dispatch), a consultation's
-        agenda, or unknown to anyone but the resident. Reports on their way for issues
-        that became known otherwise are listed apart: their delivery changes nothing."""
+        agenda, or unknown to anyone but the resident. Reports and finds on their way for
+        issues that became known otherwise are listed apart: their delivery changes
+        nothing."""
         log = self.issues
         out: dict[str, list[int]] = {"queued": [], "in_hand": [], "in_transit": [],
                                      "stale_report": [], "consultation": [], "hidden": [],
@@ -663,8 +672,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             out["queued"].extend(team.queued())
             out["in_hand"].extend(d.current for d in team.desks if d.current >= 0)
         for _at, _, deliver, issue in self.transit._heap:
-            report = deliver.__name__.startswith("report_")
-            stale = report and not math.isnan(log.known_at[issue])
+            news = deliver.__name__.startswith("report_") or deliver.__name__ in FINDS
+            stale = news and not math.isnan(log.known_at[issue])
             out["stale_report" if stale else "in_transit"].append(issue)
         for committee in self.committees:
             out["consultation"].extend(committee.awaiting_consultation)

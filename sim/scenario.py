@@ -153,6 +153,11 @@ class Residents(_Section):
     report_delay_days: float = cited(
         0.25, "assumption: mean time from noticing to reporting", ge=0, le=30
     )
+    night_share: float = cited(
+        0.375, "assumption: share of issues that arise between 22:00 and 07:00; 0.375 (9 "
+        "of 24 hours) is evenly round the clock, less puts them in waking hours "
+        "(scenarios/calibrated_baseline.toml fits it)", ge=0, le=1
+    )
     trust_gain_on_time: float = cited(0.03, "assumption", ge=0, le=1)
     trust_loss_late: float = cited(0.05, "assumption", ge=0, le=1)
     trust_loss_incident: float = cited(0.15, "assumption", ge=0, le=1)
@@ -408,6 +413,16 @@ class Staffing(_Section):
     triage_hours: float = cited(
         0.5, "assumption: hours to assess and pass on an issue above one's level", ge=0, le=24
     )
+    street_works_days: float = cited(
+        0.0, "assumption: mean calendar days the works of an order resolved by a street "
+        "office take after its desk work (a contractor, materials, a second visit); "
+        "lognormal, cv 1; 0 = done with the desk work (calibrated_baseline fits it)",
+        ge=0, le=365
+    )
+    department_works_days: float = cited(
+        0.0, "assumption: as street_works_days, for orders resolved by a district "
+        "department (calibrated_baseline fits it)", ge=0, le=365
+    )
 
 
 class MicroGrid(_Section):
@@ -422,7 +437,9 @@ class MicroGrid(_Section):
     small_fix_share: float = cited(
         0.30, "assumption: grid-level issues fixed on the spot", ge=0, le=1
     )
-    small_fix_days: float = cited(0.5, "assumption", ge=0, le=30)
+    small_fix_days: float = cited(
+        0.5, "assumption: mean days an on-the-spot fix takes (exponential)", ge=0, le=30
+    )
 
 
 class MobileGrid(_Section):
