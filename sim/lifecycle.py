@@ -189,25 +189,31 @@ class IssueLifecycle:
             if team.kind == "utility":  # in the grid where embedded [F17], else above
                 embedded = self.areas.utility_of_grid[log.grid[issue]] >= 0
                 level = RL["grid"] if embedded else RL["department"]
-            elif team.kind == "street" or team.kind == "department":
-                # Above the community an order is a job: the desk work starts works that
-                # take calendar days (a contractor, materials, several departments).
-                st = self.p.staffing
-                mean = st.street_works_days if team.kind == "street" else \
-                    st.department_works_days
+            else:
+                # Desk hours are not calendar time: the fix may wait for an appointment,
+                # both parties, a part, a contractor or several departments. Utilities'
+                # repair crews [F17], property companies' own maintenance staff [F28] and
+                # on-the-spot fixes have no such wait.
+                mean = 0.0 if team.kind == "property" else self.works_days[level]
                 if mean > 0:
-                    days = lognormal_days(log.u_works[issue], mean)
+                    self._works_by[issue] = team.resolver
+                    days = lognormal_days(log.u_works[issue], mean, self.p.staffing.works_cv)
                     self.transit.send(now + days, self.works_done, issue)
                     return
             self.resolve(issue, level, team.resolver, now)
         else:
             self.escalate(issue, team, now)
 
+    @property
+    def works_days(self) -> tuple[float, ...]:
+        """Mean calendar days of follow-through, by resolved level (sim.issues.RL)."""
+        st = self.p.staffing
+        return (0.0, st.grid_works_days, st.community_works_days, st.street_works_days,
+                st.department_works_days)
+
     def works_done(self, issue: int, now: float) -> None:
-        """The works an upper level started on an order are finished: it is resolved."""
-        level = int(self.issues.level[issue])
-        by = BY["street_office"] if level == RL["street"] else BY["department"]
-        self.resolve(issue, level, by, now)
+        """The follow-through of a worked order is finished: it is resolved."""
+        self.resolve(issue, int(self.issues.level[issue]), self._works_by.pop(issue), now)
 
     def escalate(self, issue: int, team: Team | None, now: float) -> None:
         """Pass a work order up a level: the district command centre triages and

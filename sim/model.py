@@ -96,6 +96,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self._hazard_clock: list[tuple[float, int]] = []  # (incident_at, issue)
         self._hidden = np.empty(0, dtype=np.int64)  # unknown, unresolved issues
         self._new_hidden: list[int] = []
+        self._works_by: dict[int, int] = {}  # orders in follow-through -> who resolves
         self.given_up: list[int] = []  # unknown needs nobody found in time [P9]
         self._make_residents()
         self._make_workers()

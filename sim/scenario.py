@@ -413,15 +413,28 @@ class Staffing(_Section):
     triage_hours: float = cited(
         0.5, "assumption: hours to assess and pass on an issue above one's level", ge=0, le=24
     )
+    # Follow-through (calendar days after the desk work), by the level that resolves an
+    # order; lognormal with cv works_cv; 0 = done when the desk work is. None is published: the
+    # calibration fits them (scenarios/calibrated_baseline.toml).
+    grid_works_days: float = cited(
+        0.0, "assumption: mean days a grid-level order waits after its desk hours (an "
+        "appointment, both parties of a dispute, a part)", ge=0, le=365
+    )
+    community_works_days: float = cited(
+        0.0, "assumption: as grid_works_days, for orders the community level resolves "
+        "(committee, property company, social organisations, volunteers)", ge=0, le=365
+    )
     street_works_days: float = cited(
-        0.0, "assumption: mean calendar days the works of an order resolved by a street "
-        "office take after its desk work (a contractor, materials, a second visit); "
-        "lognormal, cv 1; 0 = done with the desk work (calibrated_baseline fits it)",
-        ge=0, le=365
+        0.0, "assumption: as grid_works_days, for a street office's orders (a contractor, "
+        "materials, a second visit)", ge=0, le=365
     )
     department_works_days: float = cited(
-        0.0, "assumption: as street_works_days, for orders resolved by a district "
-        "department (calibrated_baseline fits it)", ge=0, le=365
+        0.0, "assumption: as street_works_days, for a district department's orders",
+        ge=0, le=365
+    )
+    works_cv: float = cited(
+        1.0, "assumption: coefficient of variation of follow-through times (P7: closure "
+        "times are lognormal and very spread)", gt=0, le=20
     )
 
 

@@ -111,7 +111,10 @@ def _scenario(draw) -> dict:
                    "micro_grids_per_community": draw(st.integers(6, 15))},
         "staffing": {"workers_per_10k": f(0, 60),
                      "community_office_staff": draw(st.integers(0, 3)),
-                     "street_staff_per_community": f(0, 2)},
+                     "street_staff_per_community": f(0, 2),
+                     "grid_works_days": f(0, 3), "community_works_days": f(0, 5),
+                     "street_works_days": f(0, 10), "department_works_days": f(0, 10),
+                     "works_cv": f(0.5, 4)},
         "burden": {"ledgers": draw(st.integers(0, 40)), "duty_list": draw(st.booleans()),
                    "inspection_visit_days": f(0.01, 1), "inspection_hours": f(0, 3),
                    "visit_hours": f(0, 4)},
@@ -131,7 +134,8 @@ def _scenario(draw) -> dict:
         "channels": {"grid_worker": f(0, 1), "micro_grid_worker": f(0, 1),
                      "hotline": f(0.01, 1), "app": f(0, 1)},
         "utilities": {"in_grid": draw(st.booleans())},
-        "residents": {"report_delay_days": f(0, 2), "trust_mean": f(0, 1)},
+        "residents": {"report_delay_days": f(0, 2), "trust_mean": f(0, 1),
+                      "night_share": f(0, 1)},
     }
 
 
