@@ -5,12 +5,13 @@ replicate k against replicate k (the same seed: common random numbers), one simu
 year at community scale unless stated. It prints a Markdown table of the mean paired
 difference and its 95% t-interval, "no effect" where the interval spans zero.
 
-    python scripts/lever_effects.py [REPLICATES]      # default 10; ~4 min on 2 cores
+    python scripts/lever_effects.py [REPLICATES [WORKERS]]   # default 10 and 2 processes
 """
 
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 from scipy import stats
@@ -83,17 +84,44 @@ CASES: list[tuple[str, str, dict, dict, list[str]]] = [
      {"staffing.community_office_staff": 0}, ["resolution_rate", "on_time_share", "passed_on"]),
     ("micro-grid coverage 1 → 0 [F16]", "nanjing_baseline", {}, {"micro_grid.coverage": 0.0},
      ["incidents", "on_time_share"]),
+    # Timing (issue 10): what shapes the closure-time spread the calibration fits [P7].
+    ("grid follow-through 0 → 1 day", "nanjing_baseline", {},
+     {"staffing.grid_works_days": 1.0}, ["median_days_to_resolve", "on_time_share"]),
+    ("community follow-through 0 → 3 days", "nanjing_baseline", {},
+     {"staffing.community_works_days": 3.0}, ["median_days_to_resolve", "on_time_share"]),
+    ("issues at night 37.5% → 10%", "nanjing_baseline", {},
+     {"residents.night_share": 0.1}, ["median_days_to_resolve", "on_time_share"]),
+    ("on-the-spot fix 0.5 → 0.1 day (mean)", "nanjing_baseline", {},
+     {"micro_grid.small_fix_days": 0.1}, ["median_days_to_resolve", "on_time_share"]),
+    # The same policy levers on the calibrated baseline (scenarios/calibrated_baseline.toml).
+    ("staffing 18 → 22 per 10k (calibrated)", "calibrated_baseline", {},
+     {"staffing.workers_per_10k": 22.0}, ["on_time_share", "median_days_to_resolve",
+                                          "incidents"]),
+    ("F12 cuts today (calibrated)", "calibrated_baseline", {},
+     {"burden.certificate_items_removed": 56, "burden.inspection_cut": 0.57},
+     ["patrol_share", "on_time_share", "incidents"]),
+    ("micro-grid coverage 1 → 0 (calibrated)", "calibrated_baseline", {},
+     {"micro_grid.coverage": 0.0}, ["incidents", "on_time_share"]),
 ]
 
 
-def main(replicates: int) -> None:
+def _pair(job: tuple[str, dict, dict, int]) -> tuple[dict, dict]:
+    name, ref, change, seed = job
+    a = load_scenario(f"scenarios/{name}.toml", ref or None)
+    b = load_scenario(f"scenarios/{name}.toml", {**ref, **change})
+    return simulate(a, seed=seed).summary, simulate(b, seed=seed).summary
+
+
+def main(replicates: int, workers: int) -> None:
+    jobs = [(name, ref, change, k) for _, name, ref, change, _ in CASES
+            for k in range(replicates)]
+    with ProcessPoolExecutor(workers) as pool:
+        done = list(tqdm(pool.map(_pair, jobs), total=len(jobs), desc="lever runs",
+                         file=sys.stderr))
     print("| lever | outcome | reference | change (95% CI) |")
     print("|---|---|---|---|")
-    for label, name, ref, change, outcomes in tqdm(CASES, desc="levers", file=sys.stderr):
-        a = load_scenario(f"scenarios/{name}.toml", ref or None)
-        b = load_scenario(f"scenarios/{name}.toml", {**ref, **change})
-        runs = [(simulate(a, seed=k).summary, simulate(b, seed=k).summary)
-                for k in range(replicates)]
+    for i, (label, _name, _ref, _change, outcomes) in enumerate(CASES):
+        runs = done[i * replicates:(i + 1) * replicates]
         for outcome in outcomes:
             d = np.array([y[outcome] - x[outcome] for x, y in runs])
             d = d[~np.isnan(d)]
@@ -106,4 +134,5 @@ def main(replicates: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10,
+         int(sys.argv[2]) if len(sys.argv) > 2 else 2)

@@ -194,10 +194,16 @@ class IssueLifecycle:
                 # both parties, a part, a contractor or several departments. Utilities'
                 # repair crews [F17], property companies' own maintenance staff [F28] and
                 # on-the-spot fixes have no such wait.
+                st = self.p.staffing
                 mean = 0.0 if team.kind == "property" else self.works_days[level]
+                u = float(log.u_works[issue])
+                if level == RL["grid"]:  # a share is settled on the spot when worked
+                    at_once = st.grid_at_once_share
+                    mean = 0.0 if u < at_once else mean
+                    u = (u - at_once) / (1.0 - at_once) if u >= at_once else u
                 if mean > 0:
                     self._works_by[issue] = team.resolver
-                    days = lognormal_days(log.u_works[issue], mean, self.p.staffing.works_cv)
+                    days = lognormal_days(u, mean, st.works_cv)
                     self.transit.send(now + days, self.works_done, issue)
                     return
             self.resolve(issue, level, team.resolver, now)

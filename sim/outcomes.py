@@ -28,7 +28,8 @@ DAILY_COLUMNS: tuple[str, ...] = (
 SUMMARY_KEYS: tuple[str, ...] = (
     "days", "residents", "grid_workers", "raised", "known", "resolved", "open_at_end",
     "resolution_rate", "on_time_share", "median_days_to_resolve", "p90_days_to_resolve",
-    "mean_days_to_resolve", "escalation_share",
+    "mean_days_to_resolve", "q1_days_to_close", "median_days_to_close",
+    "closed_within_7d_share", "escalation_share",
     *(f"resolved_at_{level}_share" for level in RESOLVED_LEVELS),
     "hazards", "hazards_caught", "incidents", "hazards_caught_share", "admin_hours",
     "case_hours", "patrol_hours", "admin_share", "worker_hours", "overload_share",
@@ -184,6 +185,8 @@ class Recorder:
         def share(num: float, den: float) -> float:
             return float(num / den) if den else float("nan")
 
+        close = resolved_at[done] - known_at[done]
+
         out: dict[str, float] = {
             "days": float(len(daily)),
             "residents": float(n_res),
@@ -197,6 +200,10 @@ class Recorder:
             "median_days_to_resolve": float(np.median(days)) if days.size else float("nan"),
             "p90_days_to_resolve": float(np.quantile(days, 0.9)) if days.size else float("nan"),
             "mean_days_to_resolve": float(days.mean()) if days.size else float("nan"),
+            # "Days to close" as NYC 311 counts them [P7]: from known to resolved.
+            "q1_days_to_close": _q(close, 0.25),
+            "median_days_to_close": _q(close, 0.5),
+            "closed_within_7d_share": share((close <= 7.0).sum(), close.size),
             "escalation_share": share((esc[done] > 0).sum(), done.sum()),
         }
         for code, name in enumerate(RESOLVED_LEVELS):
@@ -297,3 +304,7 @@ class Recorder:
 
 
 NAN = float("nan")
+
+
+def _q(x: np.ndarray, p: float) -> float:
+    return float(np.quantile(x, p)) if x.size else float("nan")

@@ -420,6 +420,11 @@ class Staffing(_Section):
         0.0, "assumption: mean days a grid-level order waits after its desk hours (an "
         "appointment, both parties of a dispute, a part)", ge=0, le=365
     )
+    grid_at_once_share: float = cited(
+        0.0, "assumption: share of grid-level orders settled when worked, with no "
+        "follow-through (on the spot: 现场处置); the rest follow through for "
+        "grid_works_days", ge=0, le=1
+    )
     community_works_days: float = cited(
         0.0, "assumption: as grid_works_days, for orders the community level resolves "
         "(committee, property company, social organisations, volunteers)", ge=0, le=365

@@ -23,6 +23,7 @@ from sim.calibration.abc import build_model, run_abc
 from sim.calibration.posterior import write_posterior
 from sim.calibration.report import (
     check_fit,
+    point_values,
     posterior_table,
     write_calibrated_scenario,
     write_report,
@@ -58,7 +59,8 @@ def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int |
     table = posterior_table(cal, res.posterior)
     table.to_csv(root / "posterior_summary.csv", index=False)
     model = build_model(cal, targets)
-    fit = check_fit(cal, model, targets, res.posterior, quiet=quiet)
+    fit = check_fit(cal, model, targets, res.posterior, point=point_values(cal, table),
+                    quiet=quiet)
     fit.to_csv(root / "fit.csv", index=False)
     scenario = write_calibrated_scenario(cal, table, root / "calibrated_baseline.toml", root,
                                          fit)
