@@ -21,10 +21,11 @@ def test_shipped_specs_load_with_expected_shape() -> None:
     qs = load_experiment(SHIPPED / "quickstart.toml")
     assert qs.kind == "batch"
     # Every policy scenario of one community (the pilot file is city scale: it has its own
-    # evaluation spec; the calibrated baseline is a baseline, used by
+    # evaluation spec; the calibrated baseline and its staffing variant are used by
     # staffing_under_uncertainty.toml).
     policy = {p.stem for p in SCENARIOS.glob("*.toml")
-              if load_scenario(p).layout.scale == "community"} - {"calibrated_baseline"}
+              if load_scenario(p).layout.scale == "community"} - {
+                  "calibrated_baseline", "calibrated_staffing_22"}
     assert set(qs.scenarios) == policy - {"base"} and "pilot_f35" not in policy
     assert all(sc.layout.scale == "community" for sc in qs.scenarios.values())
     assert qs.reference == "nanjing_baseline"
