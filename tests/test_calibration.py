@@ -165,11 +165,13 @@ def test_abc_recovers_known_parameters_and_resumes(tmp_path: Path) -> None:
     prior = {"platform.dispatch_delay_days": (0.05, 1.0), "staffing.triage_hours": (0.1, 2.0)}
     common = dict(days=days, seed=5, population=16, check_replicates=2,
                   parameters=[(k, lo, hi) for k, (lo, hi) in prior.items()])
+    # One process: pyabc's order of sampling (and so the posterior) is then fixed by the
+    # seed; with a pool it follows timing, and a 90% interval misses a truth 1 time in 10.
     first = calibrate(_spec(tmp_path, str(targets), generations=2, **common), out=out,
-                      workers=2, quiet=True)
+                      workers=1, quiet=True)
     assert (first.generations, first.resumed_from) == (2, 0)
     res = calibrate(_spec(tmp_path, str(targets), generations=3, **common), out=out,
-                    workers=2, quiet=True)
+                    workers=1, quiet=True)
     assert (res.generations, res.resumed_from) == (3, 2)
     rows = res.table.set_index("key")
     print(f"\n{res.evaluations} runs")
@@ -180,6 +182,25 @@ def test_abc_recovers_known_parameters_and_resumes(tmp_path: Path) -> None:
         assert r["q05"] <= value <= r["q95"], key
     r = rows.loc["platform.dispatch_delay_days"]
     assert r["q95"] - r["q05"] < 0.2 * (1.0 - 0.05)
+
+
+def test_a_generation_over_budget_ends_the_calibration_with_the_last_complete_one(
+        tmp_path: Path) -> None:
+    """min_acceptance_rate is a budget: a generation that would need more than
+    population / rate runs is abandoned; the outputs come from the generation before.
+    With a rate of 0.95 a generation must accept 10 of its first 10 runs (at pyabc's
+    median threshold each is accepted about half the time: a chance near 0.1%)."""
+    common = dict(days=60, seed=4, population=10, check_replicates=2,
+                  fit=["closure_median_days", "closure_within_7d"],
+                  parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
+    out = tmp_path / "out"
+    first = calibrate(_spec(tmp_path, str(TARGETS), generations=1, **common), out=out,
+                      workers=1, quiet=True)
+    assert first.generations == 1
+    res = calibrate(_spec(tmp_path, str(TARGETS), generations=4, min_acceptance_rate=0.95,
+                          **common), out=out, workers=2, quiet=True)
+    assert (res.generations, res.resumed_from) == (1, 1)
+    assert len(res.posterior) == 10 and (out / "posterior.parquet").exists()
 
 
 @pytest.mark.slow
@@ -261,12 +282,12 @@ def test_calibration_runs_on_a_dask_cluster(tmp_path: Path) -> None:
 
 
 # Fitted targets the calibrated baseline does not reach (abc_full, docs/calibration.md
-# section 4): the model's closure times are too narrow for NYC 311's spread (no quarter
-# of issues closes within 0.35 days with 8-hour shifts and a sign-for delay; too few take
-# over a week) and its hotline orders resolve at ~93%, not 97%. Marked strict: if a
-# change to the model starts meeting one, the test says so and the docs must follow.
-KNOWN_MISSES = {"hotline_resolved_30d", "closure_q1_days", "closure_median_days",
-                "closure_q3_days", "closure_within_7d"}
+# section 4): no quarter of issues closes within 0.35 days of becoming known (the
+# model's first quartile is ~0.5; what grid workers resolve takes a median ~1.3 days)
+# while the median stays near 2-3 days, and hotline orders resolve within
+# 30 days at ~92%, not 97% (collective orders wait for a consultation). Marked strict:
+# if a change to the model starts meeting one, the test says so and the docs follow.
+KNOWN_MISSES = {"hotline_resolved_30d", "closure_q1_days"}
 
 
 @pytest.fixture(scope="module")

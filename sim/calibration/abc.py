@@ -155,9 +155,9 @@ def make_sampler(workers: int | None, scheduler: str | None, progress: bool) -> 
                              f"({exc})") from None
         sampler = DaskDistributedSampler(dask_client=client, batch_size=1)
     elif workers == 1:
-        sampler = SingleCoreSampler()
+        sampler = SingleCoreSampler(check_max_eval=True)  # min_acceptance_rate's budget
     else:
-        sampler = MulticoreEvalParallelSampler(n_procs=workers)
+        sampler = MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True)
     sampler.show_progress = progress
     return sampler
 
@@ -222,13 +222,20 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     try:
         if done < cal.spec.generations:
             abc.run(max_nr_populations=cal.spec.generations - done,
-                    minimum_epsilon=cal.spec.min_epsilon)
+                    minimum_epsilon=cal.spec.min_epsilon,
+                    min_acceptance_rate=cal.spec.min_acceptance_rate)
     finally:
         abc_log.removeHandler(watcher)
         bar.close()
         if scheduler:
             sampler.client.close()
     history = abc.history
+    if history.max_t is None or history.max_t < 0:
+        from sim.calibration.spec import CalibrationSpecError
+
+        raise CalibrationSpecError(
+            f"{cal.path}: min_acceptance_rate: no generation was accepted at "
+            f"{cal.spec.min_acceptance_rate}; allowed: a lower rate (0 for no limit)")
     frame, w = history.get_distribution(m=0, t=history.max_t)
     post = pd.DataFrame({key: frame[_name(i)].to_numpy()
                          for i, key in enumerate(model.keys)})

@@ -7,6 +7,8 @@
     days = 365
     population = 100                              # particles per generation
     generations = 6
+    min_epsilon = 1.0                             # stop once the threshold is this low
+    min_acceptance_rate = 0.03                    # or once a generation costs > 100 / 0.03 runs
     check_replicates = 20                         # posterior draws run for the fit report
     scenario_out = "../scenarios/calibrated_baseline.toml"   # optional
 
@@ -77,6 +79,9 @@ class CalibrationSpec(BaseModel):
     population: int = Field(ge=4, le=100_000)
     generations: int = Field(ge=1, le=100)
     min_epsilon: float = Field(0.0, ge=0)
+    # a budget: a generation that would need more than population / this many runs is
+    # abandoned and the calibration ends with the last complete one (0: no limit)
+    min_acceptance_rate: float = Field(0.0, ge=0, lt=1)
     check_replicates: int = Field(10, ge=2, le=10_000)
     scenario_out: str | None = None
     parameters: list[Prior] = Field(min_length=1)
@@ -107,10 +112,10 @@ class Calibration:
 
     def digest(self) -> str:
         """What determines the ABC run (a resumed run must match it). How far to go
-        (generations, min_epsilon) and what is done after it are left out, so raising
-        ``generations`` continues the stored run."""
+        (generations, min_epsilon, min_acceptance_rate) and what is done after it are
+        left out, so raising ``generations`` continues the stored run."""
         after = ("check_replicates", "scenario_out", "description", "generations",
-                 "min_epsilon")
+                 "min_epsilon", "min_acceptance_rate")
         blob = json.dumps({k: v for k, v in self.raw.items() if k not in after},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
