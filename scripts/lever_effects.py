@@ -93,6 +93,8 @@ CASES: list[tuple[str, str, dict, dict, list[str]]] = [
      {"residents.night_share": 0.1}, ["median_days_to_resolve", "on_time_share"]),
     ("on-the-spot fix 0.5 → 0.1 day (mean)", "nanjing_baseline", {},
      {"micro_grid.small_fix_days": 0.1}, ["median_days_to_resolve", "on_time_share"]),
+    ("round fixes 0 → 50% of small finds", "nanjing_baseline", {},
+     {"staffing.round_fix_share": 0.5}, ["q1_days_to_close", "on_time_share"]),
     # The same policy levers on the calibrated baseline (scenarios/calibrated_baseline.toml).
     ("staffing 18 → 22 per 10k (calibrated)", "calibrated_baseline", {},
      {"staffing.workers_per_10k": 22.0}, ["on_time_share", "median_days_to_resolve",

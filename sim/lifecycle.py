@@ -294,12 +294,23 @@ class IssueLifecycle:
     # Finds, delivered live. An issue that became known otherwise meanwhile (an
     # incident) is left where it is.
     def found_on_patrol(self, issue: int, now: float) -> None:
-        if self.make_known(issue, CH["patrol"], now):
+        if self.make_known(issue, CH["patrol"], now) and not self._fixed_on_round(issue, now):
             self.to_grid(issue, now)
 
     def found_on_visit(self, issue: int, now: float) -> None:
-        if self.make_known(issue, CH["home_visit"], now):
+        if (self.make_known(issue, CH["home_visit"], now)
+                and not self._fixed_on_round(issue, now)):
             self.to_grid(issue, now)
+
+    def _fixed_on_round(self, issue: int, now: float) -> bool:
+        """A small matter the grid worker settles on the round itself, with probability
+        ``round_fix_share`` (its time is part of the round's hours)."""
+        share = self.p.staffing.round_fix_share
+        # no draw at the default 0, so scenarios without round fixes keep their streams
+        if share <= 0 or not self.small_fixable(issue) or self.rng_people.random() >= share:
+            return False
+        self.resolve(issue, RL["grid"], BY["grid_worker"], now)
+        return True
 
     def noticed_by_micro_grid(self, issue: int, now: float) -> None:
         if self.make_known(issue, CH["micro_grid_patrol"], now):

@@ -420,6 +420,11 @@ class Staffing(_Section):
         0.0, "assumption: mean days a grid-level order waits after its desk hours (an "
         "appointment, both parties of a dispute, a part)", ge=0, le=365
     )
+    round_fix_share: float = cited(
+        0.0, "assumption: share of the small matters a grid worker finds on a patrol or "
+        "home visit that they settle there and then (现场处置), rather than taking them "
+        "back to the grid's queue", ge=0, le=1
+    )
     grid_at_once_share: float = cited(
         0.0, "assumption: share of grid-level orders settled when worked, with no "
         "follow-through (on the spot: 现场处置); the rest follow through for "

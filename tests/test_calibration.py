@@ -282,18 +282,19 @@ def test_calibration_runs_on_a_dask_cluster(tmp_path: Path) -> None:
 
 
 # Fitted targets the calibrated baseline does not reach (abc_full, docs/calibration.md
-# section 4): no quarter of issues closes within 0.35 days of becoming known (the
-# model's first quartile is ~0.5; what grid workers resolve takes a median ~1.3 days)
-# while the median stays near 2-3 days, and hotline orders resolve within
-# 30 days at ~92%, not 97% (collective orders wait for a consultation). Marked strict:
-# if a change to the model starts meeting one, the test says so and the docs follow.
+# section 4), both narrowly: the first quartile of days to close is ~0.39 days against
+# <= 0.35 (NYC 311: 0.1), and hotline orders resolve within 30 days at ~93.8% against
+# >= 94% (collective orders wait for a consultation). Marked strict: if a change to the
+# model or a longer calibration starts meeting one, the test says so and the docs follow.
 KNOWN_MISSES = {"hotline_resolved_30d", "closure_q1_days"}
 
 
 @pytest.fixture(scope="module")
 def calibrated_fit() -> tuple[pd.DataFrame, set[str]]:
-    """scenarios/calibrated_baseline.toml (written by calibration/abc_full.toml) over 6
-    seeds at the calibration's run length, every target; printed, pass or not."""
+    """scenarios/calibrated_baseline.toml (written by calibration/abc_full.toml) over the
+    fit check's seeds (check_replicates of them, from the spec's seed) at the
+    calibration's run length, every target; printed, pass or not. The same runs as the
+    report's "calibrated scenario" column, so the test and the report agree."""
     from sim.calibration.abc import build_model
     from sim.calibration.spec import read_calibration
 
@@ -302,7 +303,8 @@ def calibrated_fit() -> tuple[pd.DataFrame, set[str]]:
     model = build_model(cal, targets)
     calibrated = load_scenario(ROOT / "scenarios" / "calibrated_baseline.toml").flat()
     overrides = {p.key: calibrated[p.key] for p in cal.spec.parameters}
-    rows = pd.DataFrame([model.run(overrides, seed, tuple(targets)) for seed in range(6)])
+    _, *seeds = np.random.SeedSequence(cal.spec.seed).spawn(cal.spec.check_replicates + 1)
+    rows = pd.DataFrame([model.run(overrides, seed, tuple(targets)) for seed in seeds])
     lines = []
     for t in targets:
         med = float(rows[t.name].median())
@@ -327,3 +329,29 @@ def test_calibrated_baseline_meets_its_fitted_targets(
     target = {t.name: t for t in load_targets(TARGETS)}[name]
     med = float(rows[name].median())
     assert target.within(med), f"{name}: observed {target.value}, model {med:.3f}"
+
+
+def test_log_uniform_priors_are_sampled_in_log_space() -> None:
+    """A log-uniform prior is uniform in log(value): pyabc's kernel then perturbs in the
+    prior's own scale (in the raw scale, particles near the low end took almost all the
+    weight). The model receives the value itself, inside the prior's range."""
+    from sim.calibration.abc import build_model, prior
+    from sim.calibration.spec import read_calibration
+
+    cal = read_calibration(ROOT / "calibration" / "abc_full.toml")
+    model = build_model(cal, load_targets(cal.targets_file))
+    dist = prior(cal)
+    np.random.seed(1)
+    draws = [dist.rvs() for _ in range(2000)]
+    for i, p in enumerate(cal.spec.parameters):
+        lo, hi = p.range
+        raw = np.array([d[f"p{i}"] for d in draws])
+        values = np.array([model.overrides(d)[p.key] for d in draws], dtype=float)
+        assert values.min() >= lo - 1e-9 and values.max() <= hi + 1e-9, p.key
+        scale = np.log(values) if p.prior == "loguniform" else values
+        a, b = (np.log(lo), np.log(hi)) if p.prior == "loguniform" else (lo, hi)
+        if p.prior == "loguniform":
+            assert np.allclose(np.exp(raw), values)
+        # uniform in its own scale: the median sits mid-range (2000 draws: se ~1.1%)
+        if cal.kinds[p.key] is not int:
+            assert abs(np.median(scale) - (a + b) / 2) < 0.05 * (b - a), p.key

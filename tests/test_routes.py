@@ -113,6 +113,7 @@ def _scenario(draw) -> dict:
                      "community_office_staff": draw(st.integers(0, 3)),
                      "street_staff_per_community": f(0, 2),
                      "grid_works_days": f(0, 3), "grid_at_once_share": f(0, 1),
+                     "round_fix_share": f(0, 1),
                      "community_works_days": f(0, 5),
                      "street_works_days": f(0, 10), "department_works_days": f(0, 10),
                      "works_cv": f(0.5, 4)},

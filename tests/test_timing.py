@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import baseline
 from scipy import integrate, stats
@@ -106,3 +107,26 @@ def test_property_companies_and_utilities_do_not_follow_through() -> None:
     assert ((own["resolved_at"] - own["started_at"]) < 1.0).mean() > 0.95
     grid = issues[issues["resolved_by"] == "grid_worker"]
     assert ((grid["resolved_at"] - grid["started_at"]) >= 1.0).mean() > 0.3
+
+
+def test_grid_workers_settle_small_matters_found_on_their_rounds_at_once() -> None:
+    """With round_fix_share = 1 every small matter a patrol or home visit finds is
+    resolved by the grid worker the moment it is found; what is not small goes to the
+    grid's queue as before. At the default 0 nothing found on a round is settled at
+    once."""
+    def rounds(share: float) -> tuple[pd.DataFrame, np.ndarray]:
+        model = GovernanceModel(baseline(**{"staffing.round_fix_share": share}), rng=12)
+        model.run(120)
+        issues = model.issues_frame()
+        found = issues[issues["channel"].isin(["patrol", "home_visit"])]
+        small = np.array([model.small_fixable(int(i)) for i in found["issue_id"]])
+        return found, small
+
+    found, small = rounds(1.0)
+    assert small.sum() > 50 and (~small).sum() > 50
+    at_once = found["resolved_at"] == found["known_at"]
+    assert at_once[small].all()
+    assert (found.loc[small, "resolved_by"] == "grid_worker").all()
+    assert not at_once[~small].any()
+    found0, _ = rounds(0.0)
+    assert not (found0["resolved_at"] == found0["known_at"]).any()

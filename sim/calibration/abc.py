@@ -48,6 +48,7 @@ class SimModel:
     variants: dict[str, Scenario]
     keys: tuple[str, ...]
     kinds: tuple[type, ...]
+    logs: tuple[bool, ...]  # sampled as log(value): log-uniform priors
     targets: tuple[Target, ...]
     days: int
 
@@ -55,6 +56,7 @@ class SimModel:
         out: dict[str, Any] = {}
         for i, (key, kind) in enumerate(zip(self.keys, self.kinds, strict=True)):
             v = float(par[_name(i)])
+            v = math.exp(v) if self.logs[i] else v
             out[key] = round(v) if kind is int else v
         return out
 
@@ -105,7 +107,8 @@ def build_model(cal: Calibration, targets: Targets) -> SimModel:
             variants[t.variant] = load_scenario(path).with_overrides(
                 {"layout.scale": cal.spec.scale}, origin=str(path))
     return SimModel(cal.base, variants, tuple(p.key for p in cal.spec.parameters),
-                    tuple(cal.kinds[p.key] for p in cal.spec.parameters), fitted,
+                    tuple(cal.kinds[p.key] for p in cal.spec.parameters),
+                    tuple(p.prior == "loguniform" for p in cal.spec.parameters), fitted,
                     cal.spec.days)
 
 
@@ -128,10 +131,13 @@ def prior(cal: Calibration) -> Any:
     rvs = {}
     for i, p in enumerate(cal.spec.parameters):
         lo, hi = p.range
-        if p.prior == "uniform":
-            rvs[_name(i)] = pyabc.RV("uniform", lo, hi - lo)
-        else:
-            rvs[_name(i)] = pyabc.RV("loguniform", lo, hi)
+        if p.prior == "loguniform":
+            # Sampled as log(value), uniform: pyabc's perturbation kernel then moves in
+            # the same scale as the prior. (A log-uniform density with a kernel in the
+            # raw scale gave particles near the low end almost all the weight: an
+            # effective sample of 1-8 of 100.)
+            lo, hi = math.log(lo), math.log(hi)
+        rvs[_name(i)] = pyabc.RV("uniform", lo, hi - lo)
     return pyabc.Distribution(**rvs)
 
 
@@ -237,8 +243,8 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
             f"{cal.path}: min_acceptance_rate: no generation was accepted at "
             f"{cal.spec.min_acceptance_rate}; allowed: a lower rate (0 for no limit)")
     frame, w = history.get_distribution(m=0, t=history.max_t)
-    post = pd.DataFrame({key: frame[_name(i)].to_numpy()
-                         for i, key in enumerate(model.keys)})
+    post = pd.DataFrame({key: np.exp(frame[_name(i)].to_numpy()) if model.logs[i]
+                         else frame[_name(i)].to_numpy() for i, key in enumerate(model.keys)})
     for key, kind in zip(model.keys, model.kinds, strict=True):
         if kind is int:  # the model ran with the rounded value
             post[key] = post[key].round().astype(np.int64)

@@ -67,7 +67,10 @@ def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int |
     if cal.spec.scenario_out:
         scenario = write_calibrated_scenario(cal, table, cal.path.parent / cal.spec.scenario_out,
                                              root, fit)
+    w = res.posterior["weight"].to_numpy(dtype=float)
+    ess = float(w.sum() ** 2 / (w ** 2).sum())  # Kish's effective sample size
     info: dict[str, Any] = {"generations": res.generations, "evaluations": res.evaluations,
+                            "effective_sample_size": ess,
                             "epsilon": res.epsilons[-1] if res.epsilons else float("nan"),
                             "posterior": res.posterior}
     report = write_report(cal, fit, table, root, info)
@@ -75,7 +78,8 @@ def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int |
     manifest = {"calibration": cal.name, "spec_file": str(cal.path), "spec": cal.raw,
                 "digest": cal.digest(), "generations": res.generations,
                 "resumed_from_generation": res.resumed_from, "evaluations": res.evaluations,
-                "epsilons": res.epsilons, "wall_seconds": round(wall, 1),
+                "epsilons": res.epsilons, "effective_sample_size": round(ess, 1),
+                "wall_seconds": round(wall, 1),
                 "scenario": str(scenario)}
     tmp = root / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")

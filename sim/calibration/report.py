@@ -156,7 +156,8 @@ def write_report(cal: Calibration, fit: pd.DataFrame, table: pd.DataFrame, out: 
     lines = [f"# Calibration {cal.name} — fit report / 校准拟合报告", "",
              f"Spec / 规格: `{cal.path.as_posix()}`; ABC-SMC (pyabc), "
              f"{info['generations']} generations / 代, {cal.spec.population} particles / "
-             f"粒子, {info['evaluations']} model runs / 模型运行; final epsilon / 最终阈值 "
+             f"粒子 (effective sample size / 有效样本量 {info['effective_sample_size']:.0f}), "
+             f"{info['evaluations']} model runs / 模型运行; final epsilon / 最终阈值 "
              f"{_fmt(info['epsilon'])}; {cal.spec.days} days / 天, scale / 规模 "
              f"{cal.spec.scale}. Fit check / 拟合检验: {cal.spec.check_replicates} posterior "
              "draws / 后验抽样 (and the default baseline with the same seeds / 同种子默认基线).",

@@ -116,7 +116,10 @@ class Calibration:
         left out, so raising ``generations`` continues the stored run."""
         after = ("check_replicates", "scenario_out", "description", "generations",
                  "min_epsilon", "min_acceptance_rate")
-        blob = json.dumps({k: v for k, v in self.raw.items() if k not in after},
+        # the sampling scheme is part of a stored run: v2 samples log-uniform priors as
+        # log(value), so a database of the earlier scheme is not resumed
+        blob = json.dumps({"scheme": 2} | {k: v for k, v in self.raw.items()
+                                          if k not in after},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
