@@ -203,6 +203,19 @@ def test_a_generation_over_budget_ends_the_calibration_with_the_last_complete_on
     assert len(res.posterior) == 10 and (out / "posterior.parquet").exists()
 
 
+def test_a_budget_no_generation_meets_exits_2_naming_the_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = _spec(tmp_path, str(TARGETS), days=60, seed=4, population=10,
+                 check_replicates=2, generations=2, min_acceptance_rate=0.95,
+                 fit=["closure_median_days", "closure_within_7d"],
+                 parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
+    out = tmp_path / "out"
+    assert main(["calibrate", str(spec), "--out", str(out), "--workers", "1", "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "min_acceptance_rate" in err and "spec.toml" in err
+    assert not (out / "posterior.parquet").exists()  # nothing half-written
+
+
 @pytest.mark.slow
 def test_tiny_spec_writes_posterior_scenario_and_bilingual_report(tmp_path: Path) -> None:
     res = calibrate(ROOT / "calibration" / "abc_tiny.toml", out=tmp_path, workers=2,

@@ -130,3 +130,19 @@ def test_grid_workers_settle_small_matters_found_on_their_rounds_at_once() -> No
     assert not at_once[~small].any()
     found0, _ = rounds(0.0)
     assert not (found0["resolved_at"] == found0["known_at"]).any()
+
+
+@pytest.mark.slow
+def test_round_fixes_bring_the_first_quartile_of_days_to_close_down() -> None:
+    """Grid workers settling every small matter found on a round shortens the fastest
+    quarter of closures [P7] and costs no on-time closure (10 paired replicates, community
+    year; the lever table gives −0.048 days [−0.061, −0.035] at a share of 0.5)."""
+    on = (("staffing.round_fix_share", 1.0),)
+    q1 = np.array([_summary(on, k)["q1_days_to_close"] - _summary((), k)["q1_days_to_close"]
+                   for k in range(10)])
+    late = np.array([_summary((), k)["on_time_share"] - _summary(on, k)["on_time_share"]
+                     for k in range(10)])
+    lo, hi = ci95(q1)
+    print(f"\nround fixes 0 -> 1: first quartile {q1.mean():+.3f} days [{lo:+.3f}, {hi:+.3f}]")
+    assert hi < 0
+    assert ci95(late)[1] < 0.005  # not later: on-time share does not fall by 0.5 pp

@@ -135,7 +135,7 @@ def prior(cal: Calibration) -> Any:
             # Sampled as log(value), uniform: pyabc's perturbation kernel then moves in
             # the same scale as the prior. (A log-uniform density with a kernel in the
             # raw scale gave particles near the low end almost all the weight: an
-            # effective sample of 1-8 of 100.)
+            # effective sample of 1-9 of 100.)
             lo, hi = math.log(lo), math.log(hi)
         rvs[_name(i)] = pyabc.RV("uniform", lo, hi - lo)
     return pyabc.Distribution(**rvs)
