@@ -141,6 +141,15 @@ def prior(cal: Calibration) -> Any:
     return pyabc.Distribution(**rvs)
 
 
+def transition(cal: Calibration) -> Any:
+    """pyabc's perturbation kernel named by the spec."""
+    from pyabc.transition import LocalTransition, MultivariateNormalTransition
+
+    if cal.spec.transition == "local":
+        return LocalTransition(scaling=cal.spec.kernel_scaling)
+    return MultivariateNormalTransition(scaling=cal.spec.kernel_scaling)
+
+
 def make_sampler(workers: int | None, scheduler: str | None, progress: bool) -> Any:
     """pyabc sampler: this process, a local process pool, or a Dask cluster."""
     from pyabc.sampler import (
@@ -173,7 +182,8 @@ class AbcResult:
     db: Path
     generations: int
     resumed_from: int
-    posterior: pd.DataFrame  # one row per particle: parameter keys, weight, distance
+    posterior: pd.DataFrame  # one row per particle: parameter keys, weight
+    distances: np.ndarray  # each particle's distance to the targets (its one run)
     epsilons: list[float]
     evaluations: int
 
@@ -208,7 +218,7 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     sampler = make_sampler(workers, scheduler, progress=not quiet)
     np.random.seed(cal.spec.seed)  # the first generation's prior draws
     abc = pyabc.ABCSMC(model, prior(cal), distance, population_size=cal.spec.population,
-                       sampler=sampler)
+                       sampler=sampler, transitions=transition(cal))
     db = f"sqlite:///{db_file.resolve()}"
     done = 0
     if db_file.exists():
@@ -242,7 +252,9 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
         raise CalibrationSpecError(
             f"{cal.path}: min_acceptance_rate: no generation was accepted at "
             f"{cal.spec.min_acceptance_rate}; allowed: a lower rate (0 for no limit)")
-    frame, w = history.get_distribution(m=0, t=history.max_t)
+    particles = history.get_population(t=history.max_t).particles
+    frame = pd.DataFrame([dict(p.parameter) for p in particles])
+    w = [p.weight for p in particles]
     post = pd.DataFrame({key: np.exp(frame[_name(i)].to_numpy()) if model.logs[i]
                          else frame[_name(i)].to_numpy() for i, key in enumerate(model.keys)})
     for key, kind in zip(model.keys, model.kinds, strict=True):
@@ -252,6 +264,7 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
     return AbcResult(db_file, int(history.max_t) + 1, resumed_from, post,
+                     np.array([p.distance for p in particles], dtype=float),
                      [float(e) for e in pops["epsilon"]],
                      int(history.total_nr_simulations))
 

@@ -40,6 +40,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for r in res.table.itertuples():
         print(f"  {r.key}: median {r.median:.4g} (90% {r.q05:.4g} to {r.q95:.4g}; "
               f"default {r.default})")
+    print(f"calibrated scenario's values: {res.point_how}")
     resumed = f", resumed after generation {res.resumed_from}" if res.resumed_from else ""
     print(f"{res.generations} generations, {res.evaluations} model runs{resumed} "
           f"({res.wall_seconds:.1f} s)")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.abc import SimModel
+from sim.calibration.point import Point
 from sim.calibration.posterior import draws, weighted_quantiles
 from sim.calibration.spec import Calibration
 from sim.calibration.targets import Targets
@@ -27,13 +28,6 @@ from sim.scenario import dump_toml
 
 ROLE_LABEL = {"fitted": "fitted / 拟合", "held_out": "held out / 留出验证",
               "input": "input / 输入", "not_used": "fitted, not used here / 本次未拟合"}
-
-
-def point_values(cal: Calibration, table: pd.DataFrame) -> dict[str, Any]:
-    """The calibrated scenario's values: each parameter's posterior median (rounded for
-    whole-number keys)."""
-    return {r.key: (round(r.median) if cal.kinds[r.key] is int else float(r.median))
-            for r in table.itertuples()}
 
 
 def check_fit(cal: Calibration, model: SimModel, targets: Targets, posterior: pd.DataFrame,
@@ -92,17 +86,15 @@ def posterior_table(cal: Calibration, posterior: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, path: Path,
+def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, point: Point, path: Path,
                               results: Path, fit: pd.DataFrame | None = None) -> Path:
-    """A scenario that extends the base with the posterior medians, each citing the
-    calibration that produced it."""
+    """A scenario that extends the base with the calibrated point, each value citing the
+    calibration that produced it and the posterior's median and 90% interval."""
     data: dict[str, Any] = {}
     sources: dict[str, str] = {}
     fitted = ", ".join(sorted({t for t in _fitted_sources(cal)}))
     for row in table.itertuples():
-        value: Any = row.median
-        if cal.kinds[row.key] is int:
-            value = round(value)
+        value: Any = point.values[row.key]
         node = data
         parts = row.key.split(".")
         for part in parts[:-1]:
@@ -110,14 +102,16 @@ def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, path: Path,
         node[parts[-1]] = value
         lo, hi = (round(row.q05, 4), round(row.q95, 4))
         sources[row.key] = (f"calibration {cal.name} ({cal.path.as_posix()}, results in "
-                            f"{results.as_posix()}): posterior median, 90% interval {lo} to "
-                            f"{hi}; fitted to {fitted} (calibration/targets.toml)")
+                            f"{results.as_posix()}): {point.how}; posterior median "
+                            f"{round(row.median, 4)}, 90% interval {lo} to {hi}; fitted to "
+                            f"{fitted} (calibration/targets.toml)")
     extends = os.path.relpath(cal.base_file.resolve(), path.parent.resolve())
     head = (f"# Written by `govsim calibrate {cal.path.as_posix()}` on "
             f"{dt.date.today().isoformat()}: the baseline with its\n# calibrated assumptions "
-            "at their posterior medians (ABC-SMC; see docs/calibration.md).\n"
+            "at one point of the posterior (ABC-SMC;\n# see docs/calibration.md): "
+            f"{point.how}.\n"
             f"extends = \"{extends}\"\nname = \"{path.stem}\"\n"
-            f"description = \"The baseline calibrated by {cal.name} (posterior medians)\"\n\n")
+            f"description = \"The baseline calibrated by {cal.name} ({point.how})\"\n\n")
     if fit is not None:  # say how well it fits, where a reader of the scenario looks
         col = "scenario_meets" if fit["scenario_median"].notna().any() else "meets"
         met = []
@@ -143,6 +137,13 @@ def _fitted_sources(cal: Calibration) -> list[str]:
     return [t.source for t in load_targets(cal.targets_file).named(cal.spec.fit)]
 
 
+def _how_zh(cal: Calibration) -> str:
+    if cal.spec.point == "median":
+        return "各参数的后验中位数"
+    return (f"距目标最近的 {cal.spec.point_candidates} 个粒子各以 "
+            f"{cal.spec.point_replicates} 个新种子重跑，取拟合最好者")
+
+
 def _fmt(v: float) -> str:
     if v != v:
         return "–"
@@ -162,15 +163,18 @@ def write_report(cal: Calibration, fit: pd.DataFrame, table: pd.DataFrame, out: 
              f"{cal.spec.scale}. Fit check / 拟合检验: {cal.spec.check_replicates} posterior "
              "draws / 后验抽样 (and the default baseline with the same seeds / 同种子默认基线).",
              "", "## Parameters / 参数", "",
+             f"Calibrated scenario / 校准情景: {info['point'].how} / {_how_zh(cal)}.", "",
              "| key / 参数 | prior / 先验 | default / 默认 | posterior median / 后验中位数 "
-             "| 90% interval / 90%区间 |", "|---|---|---|---|---|"]
+             "| 90% interval / 90%区间 | calibrated scenario / 校准情景 |",
+             "|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| `{r.key}` | {r.prior} [{_fmt(r.low)}, {_fmt(r.high)}] | "
-                     f"{_fmt(r.default)} | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} |")
+                     f"{_fmt(r.default)} | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} | "
+                     f"{_fmt(float(info['point'].values[r.key]))} |")
     lines += ["", f"![posterior]({figs[0]})", "", "## Targets / 目标", "",
               "Posterior draws: median over draws, 5–95% interval. Calibrated scenario: "
-              "the posterior medians (the shipped scenario), median over the same seeds. "
-              "后验抽样：各抽样中位数及5–95%区间；校准情景：后验中位数（发布的情景），同种子"
+              "the shipped scenario's values (above), median over the same seeds. "
+              "后验抽样：各抽样中位数及5–95%区间；校准情景：发布情景的取值（见上表），同种子"
               "中位数。✔ = within tolerance / 在容差内（抽样 / 情景）。", "",
               "| target / 目标 | source / 来源 | role / 角色 | observed / 观测 | posterior "
               "draws / 后验抽样 | calibrated scenario / 校准情景 | default / 默认 | "

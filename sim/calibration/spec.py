@@ -9,7 +9,12 @@
     generations = 6
     min_epsilon = 1.0                             # stop once the threshold is this low
     min_acceptance_rate = 0.03                    # or once a generation costs > 100 / 0.03 runs
+    transition = "multivariate"                   # (the default) or "local"
+    kernel_scaling = 3.0                          # the kernel's covariance times this
     check_replicates = 20                         # posterior draws run for the fit report
+    point = "best"                                # the scenario's values; or "median"
+    point_candidates = 20                         # "best": the particles nearest the targets
+    point_replicates = 8                          # ... each re-run on this many seeds
     scenario_out = "../scenarios/calibrated_baseline.toml"   # optional
 
     [[parameters]]
@@ -82,7 +87,19 @@ class CalibrationSpec(BaseModel):
     # a budget: a generation that would need more than population / this many runs is
     # abandoned and the calibration ends with the last complete one (0: no limit)
     min_acceptance_rate: float = Field(0.0, ge=0, lt=1)
+    # pyabc's perturbation kernel: "multivariate" (one Gaussian, its covariance weighted
+    # over all particles) or "local" (a Gaussian per particle, its covariance from the
+    # particle's nearest quarter of the population: a few heavy particles cannot collapse it)
+    transition: Literal["multivariate", "local"] = "multivariate"
+    # the kernel's covariance times this (pyabc's ``scaling``): wider kernels overlap
+    # more, so the proposal is smoother and the importance weights more even
+    kernel_scaling: float = Field(1.0, gt=0, le=100)
     check_replicates: int = Field(10, ge=2, le=10_000)
+    # the calibrated scenario's values: each parameter's posterior median, or the
+    # final particle that fits best on fresh seeds (sim/calibration/point.py)
+    point: Literal["median", "best"] = "median"
+    point_candidates: int = Field(20, ge=1, le=10_000)
+    point_replicates: int = Field(8, ge=1, le=1_000)
     scenario_out: str | None = None
     parameters: list[Prior] = Field(min_length=1)
 
@@ -115,7 +132,8 @@ class Calibration:
         (generations, min_epsilon, min_acceptance_rate) and what is done after it are
         left out, so raising ``generations`` continues the stored run."""
         after = ("check_replicates", "scenario_out", "description", "generations",
-                 "min_epsilon", "min_acceptance_rate")
+                 "min_epsilon", "min_acceptance_rate", "point", "point_candidates",
+                 "point_replicates")
         # the sampling scheme is part of a stored run: v2 samples log-uniform priors as
         # log(value), so a database of the earlier scheme is not resumed
         blob = json.dumps({"scheme": 2} | {k: v for k, v in self.raw.items()
