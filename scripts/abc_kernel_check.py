@@ -30,7 +30,7 @@ STATISTICS = 7
 NOISE = 0.3
 POPULATION = 200
 GENERATIONS = 5
-DEFAULT = ["mv:1", "mv:1.5", "mv:2", "mv:3", "local:1", "local:3"]
+DEFAULT = ["mv:1", "mv:1.5", "mv:2", "mv:3", "local:1"]
 
 _MAP = np.random.default_rng(0).normal(size=(STATISTICS, IDENTIFIED))
 
