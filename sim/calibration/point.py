@@ -72,8 +72,8 @@ def choose_point(cal: Calibration, model: SimModel, posterior: pd.DataFrame,
                      **meds, **cand})
     table_c = pd.DataFrame(rows).sort_values(["worst_misfit", "distance"], kind="stable")
     best = int(table_c["candidate"].iloc[0])
-    how = (f"the best of the {n} particles nearest the targets, each re-run on "
-           f"{per} fresh seeds")
+    how = (f"of the {n} final particles nearest the targets, each re-run on {per} fresh "
+           "seeds, the one whose worst fitted target is nearest")
     return Point(cands[best], how, table_c.reset_index(drop=True))
 
 

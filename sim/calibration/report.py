@@ -140,8 +140,8 @@ def _fitted_sources(cal: Calibration) -> list[str]:
 def _how_zh(cal: Calibration) -> str:
     if cal.spec.point == "median":
         return "各参数的后验中位数"
-    return (f"距目标最近的 {cal.spec.point_candidates} 个粒子各以 "
-            f"{cal.spec.point_replicates} 个新种子重跑，取拟合最好者")
+    return (f"距目标最近的 {cal.spec.point_candidates} 个末代粒子各以 "
+            f"{cal.spec.point_replicates} 个新种子重跑，取最差拟合目标最接近者")
 
 
 def _fmt(v: float) -> str:
