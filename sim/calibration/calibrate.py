@@ -61,8 +61,9 @@ def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int |
     table = posterior_table(cal, res.posterior)
     table.to_csv(root / "posterior_summary.csv", index=False)
     model = build_model(cal, targets)
-    point = choose_point(cal, model, res.posterior, res.distances, table,
-                         workers=1 if scheduler else workers, quiet=quiet)
+    # the point's re-runs use local processes, with --scheduler too (default: every core)
+    point = choose_point(cal, model, res.posterior, res.distances, table, workers=workers,
+                         quiet=quiet)
     if not point.candidates.empty:
         point.candidates.to_csv(root / "point_candidates.csv", index=False)
     fit = check_fit(cal, model, targets, res.posterior, point=point.values, quiet=quiet)

@@ -35,7 +35,7 @@ SELECTION_STREAM = 1
 class Point:
     values: dict[str, Any]  # scenario key -> value (rounded for whole-number keys)
     how: str  # how it was chosen, for the scenario's sources and the report
-    candidates: pd.DataFrame  # "best": each candidate's misses and distance; else empty
+    candidates: pd.DataFrame  # "best": the ranking (misfits, medians, values); else empty
 
 
 def choose_point(cal: Calibration, model: SimModel, posterior: pd.DataFrame,
