@@ -16,24 +16,21 @@ cards and charts show how far they spread.
 from __future__ import annotations
 
 import html
-import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import solara
 import solara.lab
-from mesa.visualization.utils import force_update, update_counter
+from mesa.visualization.utils import update_counter
 
 from sim.errors import InputError
 from sim.scenario import Scenario
-from sim.viz.address import Address, make_query, parse_address
+from sim.viz.address import make_query
 from sim.viz.browser import AddressBar, BrowserLanguages, KeyShortcuts
 from sim.viz.cards import (
     GAP_CARD,
-    REPLICATE_KEYS,
     CardStat,
     GapStat,
     card_stats,
@@ -59,52 +56,62 @@ from sim.viz.graph_view import OTHER_TYPE_COLOUR, TYPE_COLOURS, draw_graph, type
 from sim.viz.labels import LABELS, LANG_NAMES, LANGS, pick_language, scenario_title, t
 from sim.viz.levers import LEVER_BY_KEY, LEVERS, changed_levers, lever_values
 from sim.viz.live import IMAGE_FORMAT, LiveCharts, LiveGraph
-from sim.viz.picker import (
-    ENV_SCENARIO,
-    ScenarioRefused,
-    ScenarioTooLarge,
-    list_scenarios,
-    load_for_page,
-    resolve_scenario,
+from sim.viz.opening import (
+    DEFAULT_SCENARIO,
+    Built,
+    Startup,
+    build,
+    load_picked,
+    page_name,
+    scenarios_root,
+    startup,
 )
-from sim.viz.replicates import EXTRA_SEEDS, Replicates
+from sim.viz.picker import list_scenarios
+from sim.viz.play import (
+    FRAME_SECONDS,
+    IDLE_SECONDS,
+    MAX_FRAME_SECONDS,
+    SEED_POLL_SECONDS,
+    SPEEDS,
+    do_step,
+    key_handler,
+    play_loop,
+    restart,
+    toggle_play,
+    use_play,
+)
+from sim.viz.replicates import Replicates
 from sim.viz.save import save_scenario
+from sim.viz.session import (
+    View,
+    baseline_name,
+    colour_by,
+    comparing,
+    confirm_clear,
+    current_choices,
+    generation,
+    ghost,
+    language,
+    lever_edits,
+    measured_rate,
+    pending_edit,
+    playing,
+    present_chart,
+    presenting,
+    save_message,
+    saved_count,
+    scenario_name,
+    seed,
+    slider_nonce,
+    speed,
+)
 from sim.viz.story import describe_change, story
 from sim.viz.style import use_page_style
 
-DEFAULT_SCENARIO = "nanjing_baseline.toml"
-SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 30)
-FRAME_SECONDS = 0.5  # while playing: first guess of a frame's time (steps in between)
-MAX_FRAME_SECONDS = 4.0
-IDLE_SECONDS = 0.15  # pause after each frame so the browser's clicks get through
-SEED_POLL_SECONDS = 1.0  # paused: how often to look for newly finished seeds
 GRAPH_DPI = 80
 PRESENT_CHART_SIZE = (7.0, 4.3)  # inches; at 80 dpi 560x344 px
 
 use_page_style()
-
-# Per-session state (Solara keeps one value per browser session). ``None`` means "as the
-# address said" (or the default). Redraws after a step use Mesa's own counter:
-# ``force_update()`` re-renders every view that reads it.
-language: solara.Reactive[str | None] = solara.reactive(None)
-scenario_name: solara.Reactive[str | None] = solara.reactive(None)
-baseline_name: solara.Reactive[str | None] = solara.reactive(None)
-lever_edits: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
-comparing: solara.Reactive[bool | None] = solara.reactive(None)
-presenting: solara.Reactive[bool | None] = solara.reactive(None)
-seed: solara.Reactive[int | None] = solara.reactive(None)
-colour_by: solara.Reactive[str] = solara.reactive("open")
-present_chart: solara.Reactive[str] = solara.reactive("chart_open")
-speed: solara.Reactive[int] = solara.reactive(10)
-playing: solara.Reactive[bool] = solara.reactive(False)
-generation: solara.Reactive[int] = solara.reactive(0)
-measured_rate: solara.Reactive[float | None] = solara.reactive(None)
-pending_edit: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
-slider_nonce: solara.Reactive[int] = solara.reactive(0)
-ghost: solara.Reactive[tuple[str, Any, int | None] | None] = solara.reactive(None)
-confirm_clear: solara.Reactive[bool] = solara.reactive(False)
-saved_count: solara.Reactive[int] = solara.reactive(0)
-save_message: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)
 
 CSS = """
 .govsim-cards { display: flex; gap: 8px; flex-wrap: nowrap; }
@@ -138,139 +145,9 @@ CSS = """
 """
 
 
-@dataclass(frozen=True)
-class Startup:
-    """What the address and the command line asked for, checked once per session."""
-
-    lang: str
-    lang_from_query: bool
-    scenario: str | None
-    refused: str | None  # the refused path(s), to tell the user
-    address: Address = field(default_factory=Address)
-    baseline: str | None = None  # comparing with it (from the address)
-    too_large: str | None = None  # file(s) above street scale the address asked for
-
-
-def startup(search: str | None, headers: dict[str, Any] | None) -> Startup:
-    address = parse_address(search)
-    from_query = address.lang is not None
-    lang = address.lang or pick_language((headers or {}).get("accept-language"))
-    names = list_scenarios()
-    refused: list[str] = []
-    too_large: list[str] = []
-
-    def checked(ref: str) -> str | None:
-        try:
-            return page_name(ref)
-        except ScenarioTooLarge:
-            too_large.append(ref)
-        except (ScenarioRefused, ValueError):
-            refused.append(ref)
-        return None
-
-    wanted = address.scenario or os.environ.get(ENV_SCENARIO)
-    chosen = checked(wanted) if wanted else None
-    if chosen is None:
-        chosen = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else (names[0] if names else None)
-    baseline = checked(address.baseline) if address.baseline else None
-    return Startup(lang=lang, lang_from_query=from_query, scenario=chosen,
-                   refused=", ".join(refused) or None, address=address, baseline=baseline,
-                   too_large=", ".join(too_large) or None)
-
-
-def page_name(ref: str) -> str:
-    """A scenario's name in the folder, if the page may open it: inside ``scenarios/``
-    and at most street scale (:class:`ScenarioTooLarge`). A broken file is let through:
-    the page shows its one-line error."""
-    name = resolve_scenario(ref).relative_to(_root()).as_posix()
-    try:
-        load_for_page(name)
-    except ScenarioRefused:
-        raise
-    except InputError:
-        pass
-    return name
-
-
-def _root() -> Any:
-    from sim.viz.picker import scenarios_dir
-
-    return scenarios_dir().resolve()
-
-
-def load_picked(name: str) -> Scenario:
-    return load_for_page(name)[1]
-
-
-@dataclass
-class Built:
-    workshop: Workshop | None
-    scenario: Scenario | None  # the picked file, before lever edits
-    error: str | None
-    replicates: Replicates | None = None
-
-
-def build(name: str | None, edits: dict[str, Any], base: str | None, compare: bool,
-          seed_value: int | None) -> Built:
-    if name is None:
-        return Built(None, None, None)
-    try:
-        picked = load_picked(name)
-    except InputError as exc:
-        return Built(None, None, str(exc))
-    try:
-        overrides = changed_levers(picked, edits)
-        changed = picked.with_overrides(overrides, origin="workshop page") if overrides \
-            else picked
-        baseline = load_picked(base or name) if compare else None
-        run_seed = int(picked.run.seed if seed_value is None else seed_value)
-        workshop = Workshop(changed, run_seed, baseline, edits=overrides)
-        reps = Replicates([(r.role, r.scenario) for r in workshop.runs], run_seed,
-                          workshop.days, REPLICATE_KEYS, EXTRA_SEEDS)
-        return Built(workshop, picked, None, reps)
-    except InputError as exc:
-        return Built(None, picked, str(exc))
-
-
-@dataclass
-class View:
-    """Everything the components need about the current session, worked out once."""
-
-    lang: str
-    names: list[str]
-    current: str | None
-    base: str | None
-    edits: dict[str, Any]
-    comparing: bool
-    presenting: bool
-    built: Built
-    start: Startup
-
-    @property
-    def workshop(self) -> Workshop | None:
-        return self.built.workshop
-
-
 # ---------------------------------------------------------------------------------------
 # Actions
 # ---------------------------------------------------------------------------------------
-
-
-def do_step(workshop: Workshop | None) -> None:
-    if workshop is not None and not playing.value and not workshop.finished:
-        workshop.step(1)
-        force_update()
-
-
-def toggle_play() -> None:
-    measured_rate.set(None)
-    playing.set(not playing.value)
-
-
-def restart() -> None:
-    playing.set(False)
-    measured_rate.set(None)
-    generation.set(generation.value + 1)
 
 
 def snapshot(workshop: Workshop, lang: str) -> tuple[str, Any, int | None]:
@@ -621,7 +498,7 @@ def SaveControls(view: View) -> None:
         except InputError as exc:
             save_message.set(("error", t("save_error", lang, message=str(exc))))
             return
-        shown = path.relative_to(_root()).as_posix()
+        shown = path.relative_to(scenarios_root()).as_posix()
         save_message.set(("ok", t("save_done", lang, path=f"scenarios/{shown}")))
         saved_count.set(saved_count.value + 1)
 
@@ -904,31 +781,21 @@ def PresentView(view: View) -> None:
             with solara.Div():
                 solara.Image(charts_png, format=IMAGE_FORMAT, classes=["govsim-charts"])
 
-
-def play_loop(workshop: Workshop) -> None:
-    """Advance while playing at about ``speed`` days a second, redrawing every frame.
-
-    Drawing a frame takes longer than a simulated day, so each frame advances as many
-    days as the last frame took at the chosen speed; and each frame is followed by a
-    pause (at least ``IDLE_SECONDS``), so clicks (pause, language, levers) get through.
-    """
-    started = time.perf_counter()
-    done = 0
-    cycle = max(FRAME_SECONDS, 1.3 * workshop.draw_seconds)
-    while playing.value and not workshop.finished:
-        t0 = time.perf_counter()
-        rate = max(1, int(speed.value))
-        n = max(1, round(rate * cycle))
-        done += workshop.step(n)
-        force_update()  # redraws the page (in this thread)
-        busy = time.perf_counter() - t0
-        pause = max(n / rate - busy, IDLE_SECONDS, 0.25 * busy)
-        time.sleep(pause)
-        cycle = min(busy + pause, MAX_FRAME_SECONDS)
-        measured_rate.set(done / (time.perf_counter() - started))
-    if workshop.finished:
-        playing.set(False)
-        force_update()  # the last seeds' band and the finished note
+__all__ = [
+    "CSS", "DEFAULT_SCENARIO", "FRAME_SECONDS", "GRAPH_DPI", "IDLE_SECONDS",
+    "MAX_FRAME_SECONDS", "PRESENT_CHART_SIZE", "SEED_POLL_SECONDS", "SPEEDS",
+    "Built", "ColourToggle", "CompareControls", "ExportControls", "LanguageSwitch",
+    "LeverControls", "LeverSlider", "Outcomes", "Page", "PresentView", "ProtectDialogs",
+    "RunControls", "SaveControls", "ScenarioPicker", "ScenarioSelect", "Startup",
+    "StoryAndCards", "View", "Views",
+    "baseline_name", "build", "cards_html", "chart_bands", "chart_inputs", "colour_by",
+    "comparing", "confirm_clear", "current_cards", "current_gap", "do_step", "gap_card_html",
+    "generation", "ghost", "graph_inputs", "hood_label", "language", "lever_edits",
+    "load_picked", "measured_rate", "outcomes_html", "page_name", "pending_edit",
+    "play_loop", "playing", "present_chart", "presenting", "request_edits", "restart",
+    "run_title", "save_message", "saved_count", "scenario_name", "seed", "slider_nonce",
+    "snapshot", "speed", "startup", "story_lines", "toggle_play", "type_legend_html",
+]
 
 
 @solara.component
@@ -942,73 +809,33 @@ def Page() -> None:
     if not language.value and not start.lang_from_query and browser_langs.value:
         lang = pick_language(browser_langs.value, default=start.lang)
     names = solara.use_memo(list_scenarios, dependencies=[saved_count.value])
-    current = scenario_name.value or start.scenario
-    is_comparing = comparing.value if comparing.value is not None else start.baseline is not None
-    base = baseline_name.value or start.baseline or (
-        DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else current)
-    edits = lever_edits.value if lever_edits.value is not None else dict(start.address.levers)
-    seed_value = seed.value if seed.value is not None else start.address.seed
-    is_presenting = presenting.value if presenting.value is not None else \
-        start.address.view == "present"
+    chosen = current_choices(start, names)
     built = solara.use_memo(
-        lambda: build(current, edits, base, is_comparing, seed_value),
-        dependencies=[current, tuple(sorted(edits.items())), base, is_comparing,
-                      seed_value, generation.value])
+        lambda: build(chosen.current, chosen.edits, chosen.base, chosen.comparing,
+                      chosen.seed),
+        dependencies=[chosen.current, tuple(sorted(chosen.edits.items())), chosen.base,
+                      chosen.comparing, chosen.seed, generation.value])
     workshop = built.workshop
     # A run replaced (lever, scenario, seed, restart): its seeds not yet started are
     # dropped, so the background process works for the run on screen.
     solara.use_effect(lambda: built.replicates.cancel if built.replicates else None, [built])
-    view = View(lang, names, current, base, edits, is_comparing, is_presenting, built, start)
-
-    def loop() -> None:
-        if workshop is not None and playing.value:
-            if built.replicates is not None:
-                built.replicates.start()
-            play_loop(workshop)
-
-    solara.lab.use_task(loop, dependencies=[playing.value, workshop], prefer_threaded=True)
-
-    def watch_seeds() -> None:
-        """Paused, the seeds still finish: show each as it lands (playing, every frame
-        redraws anyway)."""
-        reps = built.replicates
-        if reps is None or not reps.started:
-            return
-        seen = len(reps.done())
-        while not playing.value and not reps.cancelled and not reps.finished:
-            time.sleep(SEED_POLL_SECONDS)
-            if len(reps.done()) != seen:
-                seen = len(reps.done())
-                force_update()
-        if not playing.value and not reps.cancelled and len(reps.done()) != seen:
-            force_update()
-
-    solara.lab.use_task(watch_seeds, dependencies=[playing.value, built], prefer_threaded=True)
-
-    def on_key(pressed: str) -> None:
-        name = pressed.partition(":")[0]
-        if name == "step":
-            do_step(workshop)
-        elif name == "play" and workshop is not None and \
-                (playing.value or not workshop.finished):
-            toggle_play()
-        elif name == "present":
-            presenting.set(not is_presenting)
-        elif name == "leave":
-            presenting.set(False)
-
-    KeyShortcuts.element(on_pressed=on_key)
-    overrides = changed_levers(built.scenario, edits) if built.scenario is not None else {}
+    view = View(lang, names, chosen.current, chosen.base, chosen.edits, chosen.comparing,
+                chosen.presenting, built, start)
+    use_play(built)
+    KeyShortcuts.element(on_pressed=key_handler(workshop, chosen.presenting))
+    overrides = changed_levers(built.scenario, chosen.edits) if built.scenario is not None \
+        else {}
     AddressBar.element(query=make_query(
-        current, lang, workshop.seed if workshop is not None else seed_value, overrides,
-        base if is_comparing else None, "present" if is_presenting else "page"))
+        chosen.current, lang, workshop.seed if workshop is not None else chosen.seed,
+        overrides, chosen.base if chosen.comparing else None,
+        "present" if chosen.presenting else "page"))
     solara.Style(CSS)
     solara.Title(t("title", lang))
     with solara.AppBar():
         solara.AppBarTitle(children=[t("title", lang)])
         LanguageSwitch(lang)
     ProtectDialogs(view)
-    if not is_presenting:
+    if not chosen.presenting:
         with solara.Sidebar(), solara.Column(gap="8px", style={"width": "370px"}):
             ScenarioPicker(view)
             RunControls(view)
@@ -1025,7 +852,7 @@ def Page() -> None:
             solara.Error(t("scenario_invalid", lang, message=built.error),
                          classes=["govsim-error"])
         if workshop is not None and settled:
-            if is_presenting:
+            if chosen.presenting:
                 PresentView(view)
             else:
                 Views(view)
