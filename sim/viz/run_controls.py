@@ -1,0 +1,59 @@
+"""The sidebar's run card: Step, Play / Pause, Reset, the day, the speed, the seed, and
+the way into presentation mode."""
+
+from __future__ import annotations
+
+import solara
+from mesa.visualization.utils import update_counter
+
+from sim.viz.labels import t
+from sim.viz.play import SPEEDS, do_step, restart, toggle_play
+from sim.viz.session import View, measured_rate, playing, presenting, seed, speed
+
+
+@solara.component
+def RunControls(view: View) -> None:
+    update_counter.get()  # shows the run's day: redraw after every step
+    lang, workshop, scenario = view.lang, view.workshop, view.built.scenario
+    finished = workshop is None or workshop.finished
+    with solara.Card(t("run_controls", lang), margin=0):
+        with solara.Row(gap="4px"):
+            with solara.Tooltip(t("step_tip", lang)):
+                solara.Button(t("step", lang), on_click=lambda: do_step(workshop),
+                              color="primary", disabled=playing.value or finished,
+                              classes=["govsim-step"])
+            with solara.Tooltip(t("play_tip", lang)):
+                solara.Button(t("pause", lang) if playing.value else t("play", lang),
+                              on_click=toggle_play, color="primary", outlined=True,
+                              disabled=finished and not playing.value,
+                              classes=["govsim-play"])
+            with solara.Tooltip(t("reset_tip", lang)):
+                solara.Button(t("reset", lang), on_click=restart, text=True,
+                              classes=["govsim-reset"])
+        with solara.Column(gap="0px"):
+            if workshop is not None:
+                solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
+                            classes=["govsim-day"], style={"font-size": "1.1em"})
+                if workshop.finished:
+                    solara.Text(t("finished", lang), classes=["govsim-finished"])
+            if measured_rate.value is not None:
+                solara.Text(t("measured_speed", lang, rate=measured_rate.value),
+                            classes=["govsim-rate"], style={"color": "#666"})
+        with solara.Tooltip(t("speed_tip", lang)):
+            solara.Text(t("speed", lang), style={"font-size": "0.85em"})
+        # Buttons, not a slider: a slider's tick labels ran into the seed field.
+        solara.ToggleButtonsSingle(
+            value=speed.value, on_value=speed.set, dense=True, classes=["govsim-speed"],
+            children=[solara.Button(str(v), value=v, text=True, small=True) for v in SPEEDS])
+        with solara.Tooltip(t("seed_tip", lang)), solara.Div(style={"margin-top": "10px"}):
+            default_seed = workshop.seed if workshop is not None else (
+                int(scenario.run.seed) if scenario is not None else 1)
+            solara.InputInt(t("seed", lang), value=default_seed,
+                            on_value=lambda v: seed.set(None if v is None else max(0, int(v))),
+                            classes=["govsim-seed"])
+        with solara.Column(gap="2px", style={"margin-top": "6px"}):
+            with solara.Tooltip(t("present_tip", lang)):
+                solara.Button(t("present", lang), icon_name="mdi-projector-screen",
+                              on_click=lambda: presenting.set(True), outlined=True,
+                              classes=["govsim-present-on"])
+            solara.Text(t("keys_help", lang), style={"font-size": "0.78em", "color": "#666"})
