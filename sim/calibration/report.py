@@ -106,27 +106,24 @@ def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, point: Poin
                             f"{round(row.median, 4)}, 90% interval {lo} to {hi}; fitted to "
                             f"{fitted} (calibration/targets.toml)")
     extends = os.path.relpath(cal.base_file.resolve(), path.parent.resolve())
-    head = (f"# Written by `govsim calibrate {cal.path.as_posix()}` on "
-            f"{dt.date.today().isoformat()}: the baseline with its\n# calibrated assumptions "
-            "at one point of the posterior (ABC-SMC;\n# see docs/calibration.md): "
-            f"{point.how}.\n"
-            f"extends = \"{extends}\"\nname = \"{path.stem}\"\n"
-            f"description = \"The baseline calibrated by {cal.name} ({point.how})\"\n\n")
+    notes = [f"Written by `govsim calibrate {cal.path.as_posix()}` on "
+             f"{dt.date.today().isoformat()}: the baseline with its",
+             "calibrated assumptions at one point of the posterior (ABC-SMC;",
+             f"see docs/calibration.md): {point.how}."]
     if fit is not None:  # say how well it fits, where a reader of the scenario looks
         col = "scenario_meets" if fit["scenario_median"].notna().any() else "meets"
-        met = []
         for role in ("fitted", "held_out"):
             sub = fit[fit["role"] == role]
             missed = ", ".join(sub.loc[~sub[col], "target"])
-            met.append(f"# {role} targets met by this scenario: {int(sub[col].sum())} of "
-                       f"{len(sub)}" + (f" (missed: {missed})" if missed else ""))
-        head = head.replace("\nextends", "\n" + "\n".join(met) + "\n# Fit report: "
-                            f"{(results / 'report.md').as_posix()}\nextends", 1)
-    body = dump_toml(data)
-    src = "\n[sources]\n" + "".join(f"\"{k}\" = \"{v}\"\n" for k, v in sources.items())
+            notes.append(f"{role} targets met by this scenario: {int(sub[col].sum())} of "
+                         f"{len(sub)}" + (f" (missed: {missed})" if missed else ""))
+        notes.append(f"Fit report: {(results / 'report.md').as_posix()}")
+    head = {"extends": extends, "name": path.stem,
+            "description": f"The baseline calibrated by {cal.name} ({point.how})"}
+    text = dump_toml({**head, **data}, comments=notes, sources=sources)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(head + body + src, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
 

@@ -17,10 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from sim.errors import InputError
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, dump_toml, load_scenario
 from sim.viz.picker import SAVED_SUBDIR, resolve_scenario, scenarios_dir
 
 NAME = re.compile(r"[\w-]{1,60}")
@@ -50,14 +48,15 @@ def scenario_toml(picked_name: str, picked_path: Path, target_dir: Path, stem: s
                   when: datetime | None = None) -> str:
     """The saved file's text: ``extends`` the picked file, then only what moved."""
     when = when or datetime.now(UTC)
-    doc = tomlkit.document()
-    doc.add(tomlkit.comment(f"Saved from the workshop page {when:%Y-%m-%d %H:%M} UTC: "
-                            f"{picked_name} with {len(overrides)} lever(s) moved."))
-    doc.add(tomlkit.comment("Values set here are the facilitator's choices (assumptions), "
-                            "not facts; the rest comes from the file it extends."))
-    doc.add("extends", os.path.relpath(picked_path, target_dir).replace(os.sep, "/"))
-    doc.add("name", stem)
-    doc.add("description", description or f"{picked_name} with levers moved on the page")
+    notes = [f"Saved from the workshop page {when:%Y-%m-%d %H:%M} UTC: {picked_name} with "
+             f"{len(overrides)} lever(s) moved.",
+             "Values set here are the facilitator's choices (assumptions), not facts; the rest "
+             "comes from the file it extends."]
+    data: dict[str, Any] = {
+        "extends": os.path.relpath(picked_path, target_dir).replace(os.sep, "/"),
+        "name": stem,
+        "description": description or f"{picked_name} with levers moved on the page",
+    }
     nested: dict[str, Any] = {}
     values = dict(overrides)
     if seed is not None:
@@ -68,14 +67,9 @@ def scenario_toml(picked_name: str, picked_path: Path, target_dir: Path, stem: s
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
-    for section, table in nested.items():
-        doc.add(section, table)
-    sources = tomlkit.table()
     stamp = f"{when:%Y-%m-%d}"
-    for key in values:
-        sources.add(key, f"set on the workshop page {stamp} (assumption)")
-    doc.add("sources", sources)
-    return tomlkit.dumps(doc)
+    sources = {key: f"set on the workshop page {stamp} (assumption)" for key in values}
+    return dump_toml({**data, **nested}, comments=notes, sources=sources)
 
 
 def save_scenario(picked_name: str, overrides: Mapping[str, Any], name: str,
