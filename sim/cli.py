@@ -55,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_show)
 
     from sim.experiments.cli import register as register_experiments
+    from sim.orders.cli import register as register_orders
     from sim.viz.cli import register as register_viz
 
     register_experiments(sub)
+    register_orders(sub)
     register_viz(sub)
     return parser
 

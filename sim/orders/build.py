@@ -1,0 +1,109 @@
+"""The fitted scenario: ``extends`` the base and sets what the export determines.
+
+Only keys whose meaning matches what the export measures are set; each cites the
+export in ``[sources]`` (file, sha256, rows used, period). The file's comments say
+what the fit measured but the scenario cannot take (see ``NOT_MAPPED``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# What the fit measures that no scenario key holds, and why (written into the file).
+NOT_MAPPED: tuple[str, ...] = (
+    "closure-time distributions: the model's days to close come out of queues, desk hours "
+    "(categories.*.handling) and follow-through (staffing.*_works_days), which an export "
+    "does not separate; they are calibrated (govsim calibrate, targets from fit.json), not "
+    "set here",
+    "closure by handling unit (办理单位 / Agency): the model routes by level (grid, "
+    "community, street, department), not by named unit",
+    "weekday and month profiles of arrivals: the model's arrivals are even over the week "
+    "and the year; the hour profile enters only as the night share",
+    "channel shares (MethodReceived / 来源渠道): an export sees only the platform's "
+    "channels, not grid workers' own finds",
+    "arrival rates without --population: the export's residents are unknown",
+)
+
+
+def base_reference(base: Path, out: Path) -> str:
+    """``extends`` as the loader resolves it: relative to the scenario file's folder."""
+    try:
+        return os.path.relpath(base.resolve(), out.resolve())
+    except ValueError:  # another drive (Windows): only an absolute path reaches it
+        return str(base.resolve())
+
+
+def citation(meta: Mapping[str, Any], what: str) -> str:
+    files = "; ".join(f"{f['name']} (sha256 {f['sha256'][:16]})" for f in meta["files"])
+    return (f"{files}: {meta['rows_fitted']:,} rows fitted, created {meta['period'][0]} to "
+            f"{meta['period'][1]}: {what}")
+
+
+def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
+                  population: int | None, categories: list[str]) -> tuple[str, list[str]]:
+    """The TOML text and the keys it sets."""
+    meta = fit["export"]
+    sets: dict[str, dict[str, Any]] = {}  # section -> key -> (value, why)
+    cites: dict[str, str] = {}
+
+    def put(section: str, key: str, value: Any, why: str) -> None:
+        sets.setdefault(section, {})[key] = value
+        cites[f"{section}.{key}"] = citation(meta, why)
+
+    night = fit["arrivals"].get("night_share")
+    if night is not None:
+        put("residents", "night_share", round(night, 4),
+            "share of requests made 22:00-07:00 (the request, not the moment the issue "
+            "arose)")
+    settled = fit["settled_on_call"]
+    if settled.get("from_handling") and settled.get("share") is not None \
+            and settled["share"] < 1:
+        s = settled["share"]
+        # The model answers enquiries at intake (直办) and makes work orders of the rest
+        # (转办): enquiries per work order = settled / passed on [P5].
+        put("platform", "enquiries_per_request", round(s / (1 - s), 4),
+            f"受理类型 直办 {settled['settled']:,} / 转办 {settled['passed_on']:,}")
+    years = fit["arrivals"]["days"] / 365.25
+    groups = fit["arrivals"]["groups"]
+    for cat in categories:
+        due = fit["deadlines"].get(cat)
+        if due is not None:
+            put(f"categories.{cat}", "deadline_days", round(min(max(due, 0.01), 365.0), 3),
+                "median days from the request to its due time")
+        g = groups.get(cat)
+        if population and g and years > 0:
+            rate = g["rows"] / years / population * 1000.0
+            put(f"categories.{cat}", "rate_per_1000_per_year", round(min(rate, 100_000), 3),
+                f"{g['rows']:,} requests / {years:.2f} years / {population:,} residents "
+                "(requests made: a lower bound on issues arising)")
+    description = "Fitted to " + ", ".join(f["name"] for f in meta["files"])
+    lines = [
+        f"# Fitted by `govsim fit-orders` from {', '.join(f['name'] for f in meta['files'])}",
+        f"# ({meta['shape']} shape; {fit['rows_used']:,} of {fit['rows_read']:,} rows used, "
+        f"{meta['rows_fitted']:,} fitted, created {meta['period'][0]} to {meta['period'][1]}).",
+        "# Every value set here cites the export in [sources]; everything else is the base's.",
+        "# Measured but not set (no scenario key means the same thing):",
+        *[f"#   - {t}" for t in NOT_MAPPED],
+        "# Categories the export has no rows for keep the base's values.",
+        "# fit.json beside this file holds every fitted figure.",
+        f"extends = {json.dumps(extends)}",
+        f"name = {json.dumps(name)}",
+        f"description = {json.dumps(description, ensure_ascii=False)}",
+    ]
+    for section, values in sets.items():
+        lines.append(f"\n[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+    lines.append("\n[sources]")
+    lines += [f"{json.dumps(k)} = {json.dumps(v, ensure_ascii=False)}"
+              for k, v in cites.items()]
+    return "\n".join(lines) + "\n", list(cites)
+
+
+def scenario_name(out: Path) -> str:
+    """A plain name for the fitted scenario (it names results/<name> when run)."""
+    text = "".join(c if c.isalnum() or c in "-_" else "_" for c in out.resolve().name)
+    return (text.strip("_") or "fitted_orders")[:100]

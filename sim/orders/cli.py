@@ -1,0 +1,140 @@
+"""``govsim fit-orders EXPORT... --out DIR``: registered by ``sim.cli``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sim.argtypes import whole_number
+
+DEFAULT_BASE = Path(__file__).resolve().parents[2] / "scenarios" / "nanjing_baseline.toml"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "fit-orders", help="fit a scenario to a city's 12345 / 311 work-order export",
+        description="Read a work-order export (CSV in UTF-8 or GBK, xlsx, Parquet), list "
+                    "the rows not used, fit arrivals, the share settled on the call and "
+                    "closure times, and write scenario.toml, fit.json, cleaning.csv and a "
+                    "bilingual report into DIR (see docs/orders.md).")
+    p.add_argument("exports", nargs="+", metavar="EXPORT", help="export file(s)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--shape", choices=("311", "12345", "auto"), default="auto",
+                   help="column layout (default: auto, from the headers)")
+    p.add_argument("--columns", metavar="MAP.toml",
+                   help="[columns] field = \"header\" for another layout")
+    p.add_argument("--tz", metavar="TZ", help="a fixed shift (+5, -3h) or a zone name "
+                   "(the times are UTC, shown in that zone)")
+    p.add_argument("--population", type=whole_number(1), metavar="N",
+                   help="residents the export covers (for rates per 1,000)")
+    p.add_argument("--base", metavar="SCENARIO", default=str(DEFAULT_BASE),
+                   help="scenario the fitted one extends (default: nanjing_baseline)")
+    p.add_argument("--holdout-from", metavar="DATE",
+                   help="rows created on or after DATE are held out of the fit")
+    p.add_argument("--check", type=whole_number(1), metavar="N",
+                   help="run the fitted scenario N times and compare")
+    p.add_argument("--sheet", metavar="NAME", help="the xlsx sheet to read (default: all)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    p.set_defaults(handler=cmd_fit_orders)
+
+
+def cmd_fit_orders(args: argparse.Namespace) -> int:
+    from sim.errors import InputError
+    from sim.orders.build import base_reference, scenario_name, scenario_text
+    from sim.orders.pipeline import fit_exports
+    from sim.orders.write import check_out, to_json, write_folder
+    from sim.scenario import load_scenario
+
+    t0 = time.perf_counter()
+    out = check_out(args.out)  # refused before any work
+
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(f"fit-orders: {msg}", file=sys.stderr, flush=True)
+
+    base_path = Path(args.base)
+    base = load_scenario(base_path)
+    cats = list(base.categories)
+    fitted = fit_exports(args.exports, shape=args.shape, columns=args.columns, tz=args.tz,
+                         holdout_from=args.holdout_from, sheet=args.sheet,
+                         categories=cats, say=say)
+    fit = fitted.fit
+    name = scenario_name(out)
+    text, keys = scenario_text(name, base_reference(base_path, out), fit, args.population,
+                               cats)
+    fit["scenario"] = {"file": "scenario.toml", "base": str(base_path), "keys_set": keys}
+    model = None
+    if args.check:
+        from sim.orders.check import run_check
+        from sim.scenario import scenario_from_dict
+
+        say(f"--check: {args.check} runs of the fitted scenario")
+        scenario = _staged_scenario(text, out)
+        scenario = scenario_from_dict(scenario.to_dict(), origin="fitted scenario")
+        check, model = run_check(scenario, args.check, cats, progress=not args.quiet)
+        fit["closure"]["model"] = check.pop("all")
+        fit["closure_by_category"]["model"] = check.pop("by_category")
+        fit["model_check"] = check | {
+            "measured": "days from known_at to resolved_at, open issues censored at the "
+                        "run's end, issues known in the warm-up left out"}
+    from sim.orders.report import figures, render
+
+    say("writing the report")
+    figs = figures(fitted.cleaned.used, model, fit)
+    fit["seconds"] = round(time.perf_counter() - t0, 2)
+    page, md = render(fit, figs)
+
+    def loads(folder: Path) -> None:  # the fitted scenario must load as written
+        try:
+            load_scenario(folder / "scenario.toml")
+        except InputError as exc:
+            raise RuntimeError(f"the fitted scenario does not load: {exc}") from exc
+
+    files: dict[str, Any] = {"scenario.toml": text, "fit.json": to_json(fit),
+                             "cleaning.csv": fitted.cleaned.dropped,
+                             "report.html": page, "report.md": md}
+    files |= {f"figures/{k}": v for k, v in figs.items()}
+    write_folder(out, files, check=loads)
+    _print(fit, out)
+    return 0
+
+
+def _staged_scenario(text: str, out: Path) -> Any:
+    """Load the scenario text as it will sit in ``out`` (``extends`` is relative)."""
+    import tempfile
+
+    from sim.scenario import load_scenario
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.", suffix=".tmp",
+                                     dir=out.parent) as tmp:
+        path = Path(tmp) / "scenario.toml"
+        path.write_text(text, encoding="utf-8")
+        return load_scenario(path)
+
+
+def _print(fit: dict[str, Any], out: Path) -> None:
+    dropped = ", ".join(f"{k} {v:,}" for k, v in fit["dropped"].items() if v) or "none"
+    print(f"rows read {fit['rows_read']:,}, used {fit['rows_used']:,} (fitted "
+          f"{fit['rows_fitted']:,}, holdout {fit['rows_holdout']:,}); not used: {dropped}")
+    print(f"{'closure days':<14}{'q1':>8}{'median':>8}{'q3':>8}{'mean':>8}{'within7':>9}"
+          f"{'orders':>9}")
+    for part in ("data", "holdout", "model"):
+        s = fit["closure"].get(part)
+        if not s:
+            continue
+        f = [("n/a" if s[k] is None else f"{s[k]:.2f}") for k in ("q1", "median", "q3",
+                                                                   "mean")]
+        w = "n/a" if s["within7"] is None else f"{s['within7']:.1%}"
+        print(f"{part:<14}{f[0]:>8}{f[1]:>8}{f[2]:>8}{f[3]:>8}{w:>9}{s['n']:>9,}")
+    best = fit["distributions"]["all"].get("best")
+    print(f"closure distribution by AIC: {best}")
+    un = fit["mapping"]["unmapped"]
+    if un["rows"]:
+        top = ", ".join(f"{k} ({v:,})" for k, v in list(un["categories"].items())[:8])
+        print(f"unmapped categories: {un['rows']:,} rows ({un['share']:.1%}): {top}")
+    print(f"wrote {out}/ (scenario.toml, fit.json, cleaning.csv, report.html, report.md) "
+          f"in {fit['seconds']:.1f} s")
