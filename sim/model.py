@@ -39,7 +39,7 @@ from sim.outcomes import Recorder
 from sim.places import Places, ServiceAreas
 from sim.residents import GROUPS, Population, WordOfMouth
 from sim.scenario import Scenario
-from sim.work import ShiftGroup, Team, Transit
+from sim.work import Agenda, ShiftGroup, Team, Transit
 from sim.workday import CommunityWorkday
 
 
@@ -107,6 +107,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         (self.rng_works,) = self.rng.spawn(1)
         self.cats = CategoryTable(scenario)
         self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024)
+        # Desks' finishes and deliveries, run from one Mesa event (sim.work.Agenda).
+        self.agenda = Agenda(self)
         self.transit = Transit(self, trace=trace)
         self.recorder = Recorder(self)
         self.day = 0  # days completed
@@ -304,10 +306,10 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                                           self.places.n_communities)
         volunteers = self.volunteer_of
         if volunteers:
-            for i, a, b in zip(changed.tolist(), old.tolist(), new.tolist(), strict=True):
-                v = volunteers.get(i)
-                if v is not None:
-                    v.trust_changed(a, b)
+            mine = self._is_volunteer[changed]  # a mask: most who hear are not volunteers
+            for i, a, b in zip(changed[mine].tolist(), old[mine].tolist(), new[mine].tolist(),
+                               strict=True):
+                volunteers[i].trust_changed(a, b)
 
     def community_trust(self, community: int) -> float:
         """Mean trust of a community's residents."""

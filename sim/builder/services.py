@@ -41,6 +41,8 @@ def make_volunteers(model: GovernanceModel) -> None:
         model.volunteer_of[i] = Volunteer(model, model.residents_list[i],
                                           model.stations[station_of[comm_of_res[i]]],
                                           int(model._skill_draw[i]))
+    model._is_volunteer = np.zeros(len(model.residents_list), dtype=bool)
+    model._is_volunteer[list(model.volunteer_of)] = True
     v_start = vp.start_hour
     model.volunteer_shift = ShiftGroup(
         model, [d for st in model.stations for d in st.desks], v_start,
