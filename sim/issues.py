@@ -104,10 +104,26 @@ class IssueLog:
         self.n = need
         return ids
 
-    def frame(self, category_names: list[str]) -> pd.DataFrame:
-        """The public issues table (see docs/outputs.md)."""
+    def as_of(self, until: float) -> dict[str, np.ndarray]:
+        """The log's columns as they stood just before ``until``: what happened at or
+        after it (a consultation at the next day's start, an incident made known at the
+        day boundary) is not yet known, dispatched, started or resolved. Copies."""
         n = self.n
-        c = {name: arr[:n] for name, arr in self.cols.items()}
+        c = {name: arr[:n].copy() for name, arr in self.cols.items()}
+        for when in ("known_at", "dispatched_at", "started_at", "resolved_at"):
+            later = c[when] >= until
+            c[when][later] = np.nan
+            if when == "known_at":
+                c["channel"][later] = -1
+            elif when == "resolved_at":
+                c["resolved_level"][later] = -1
+                c["resolved_by"][later] = -1
+        return c
+
+    def frame(self, category_names: list[str], until: float = np.inf) -> pd.DataFrame:
+        """The public issues table as it stood just before ``until`` (docs/outputs.md)."""
+        n = self.n
+        c = self.as_of(until)
         resolved = ~np.isnan(c["resolved_at"])
         on_time = pd.array(np.where(resolved, c["resolved_at"] <= c["deadline_at"], False),
                            dtype="boolean")

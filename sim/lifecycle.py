@@ -398,7 +398,7 @@ class IssueLifecycle:
             if not math.isnan(log.resolved_at[issue]):
                 continue
             log.became_incident[issue] = True
-            self.recorder.incidents += 1
+            self.recorder.incident_in_closed_day()
             if log.resident[issue] >= 0:
                 self.word_of_mouth.hear(int(log.resident[issue]), -rp.trust_loss_incident)
             if math.isnan(log.known_at[issue]):

@@ -235,11 +235,12 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             desk.take_hours(now)
         self._spread_word()
         self.recorder.close_day(day, overloaded)
-        self.datacollector.collect(self)
-        # Finds are decided at the boundary (they happen during the coming day); incidents
-        # happen at it, so they count in the new day.
+        # Finds are decided at the boundary (they happen during the coming day). Hazards
+        # whose clock ran out during the day become incidents at it: they count in the
+        # day that ended; being made known and sent to the grid is the new day's.
         self._detect(now, patrol_by_grid, visit_by_grid, rounds_by_grid)
         self._incidents(now)
+        self.datacollector.collect(self)
 
     # --------------------------------------------------------------- arrivals
     def _draw_arrivals(self, day: int) -> None:
@@ -359,7 +360,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
 
     def issues_frame(self) -> pd.DataFrame:
         """Issues raised before now (see docs/outputs.md)."""
-        frame = self.issues.frame(self.cats.names)
+        frame = self.issues.frame(self.cats.names, until=self.time)
         # Who raised it (-1: a rider's own issue), their groups and neighbourhood type.
         pop, pl = self.population, self.places
         who = self.issues.resident[: self.issues.n]

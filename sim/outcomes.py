@@ -98,6 +98,10 @@ class Recorder:
         else:
             self.late += 1
 
+    def incident_in_closed_day(self) -> None:
+        """A hazard's clock ran out during the day just closed (found at its boundary)."""
+        self.rows[-1]["incidents"] += 1
+
     def close_day(self, day: int, overloaded: int) -> None:
         m = self.model
         self.raised_total += self.n_raised
@@ -152,8 +156,10 @@ class Recorder:
     def summary(self) -> dict[str, float]:
         """Headline outcomes of the days run so far (flat, numeric)."""
         m = self.model
-        log = m.issues
-        n = log.n
+        # The log as it stood at the end of the last day (the next day has opened at the
+        # same instant: what it did is not counted, as no daily row holds it yet).
+        log = _Columns(m.issues.as_of(m.time))
+        n = m.issues.n
         upto = log.raised_at[:n] < m.time
         raised_at = log.raised_at[:n][upto]
         resolved_at = log.resolved_at[:n][upto]
@@ -250,15 +256,15 @@ class Recorder:
             sel = done & (cat == k)
             out[f"on_time_share_{name}"] = share(
                 (resolved_at[sel] <= deadline[sel]).sum(), sel.sum())
-        out.update(self.equity(upto))
+        out.update(self.equity(upto, log))
         return out
 
-    def equity(self, upto: np.ndarray) -> dict[str, float]:
+    def equity(self, upto: np.ndarray, log: _Columns) -> dict[str, float]:
         """Who is left behind: known share, on-time share, days to resolve and trust by
         neighbourhood type and resident group, with the gaps [P9]."""
         m = self.model
-        log, pop, pl = m.issues, m.population, m.places
-        n = log.n
+        pop, pl = m.population, m.places
+        n = m.issues.n
         res = log.resident[:n][upto]
         mine = res >= 0  # residents' issues (riders' own have no resident)
         res = res[mine]
@@ -304,6 +310,13 @@ class Recorder:
 
 
 NAN = float("nan")
+
+
+class _Columns:
+    """Columns of :meth:`sim.issues.IssueLog.as_of` read as attributes, like the log."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.__dict__.update(columns)
 
 
 def _q(x: np.ndarray, p: float) -> float:
