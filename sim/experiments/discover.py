@@ -34,16 +34,23 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.experiments.ema import ema_name, govsim_model
-from sim.experiments.optimise import (
-    _count,
-    _manifest,
-    _write_json,
+from sim.experiments.planning_report import make_planning_report
+from sim.experiments.planning_run import (
+    count_evaluations,
     import_ema,
     make_evaluator,
     quiet_bars,
     results_root,
+    run_manifest,
+    write_json,
 )
-from sim.experiments.planning_spec import Case, DiscoverSpec, PrimSettings, load_planning
+from sim.experiments.planning_spec import (
+    Case,
+    DiscoverSpec,
+    PrimSettings,
+    failing,
+    load_planning,
+)
 from sim.experiments.spec import SpecError
 from sim.outcomes import neighbourhood_names, summary_keys
 
@@ -103,9 +110,9 @@ def run_discover(target: str | Path, *, out: str | Path | None = None,
         if force and cache.exists():
             shutil.rmtree(cache)
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        _write_json(root / "manifest.json", _manifest(plan, "running", started, None, {},
-                                                      versions()))
-        before = _count(cache)
+        write_json(root / "manifest.json",
+                   run_manifest(plan, "running", started, None, {}, versions()))
+        before = count_evaluations(cache)
         table = _experiments(plan, spec, cache, workers, quiet)
         _write_parquet_atomic(table, root / "experiments.parquet")
         x_cols = [r.key for r in (*plan.uncertainties, *plan.levers)]
@@ -113,17 +120,15 @@ def run_discover(target: str | Path, *, out: str | Path | None = None,
         boxes, cart = discover(table[x_cols], table, use_cases, spec.prim)
         _write_tables(root, boxes, cart)
         counts = {"runs": len(table) * spec.replicates, "experiments": len(table),
-                  "simulated": _count(cache) - before,
+                  "simulated": count_evaluations(cache) - before,
                   "wall_seconds": round(time.perf_counter() - start, 2)}
-        man = _manifest(plan, "complete", started,
-                        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), counts,
-                        versions())
+        man = run_manifest(plan, "complete", started,
+                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), counts,
+                           versions())
         man.update(conditions=x_cols, cases=[c.model_dump() for c in use_cases],
                    prim=spec.prim.model_dump())
-        _write_json(root / "manifest.json", man)
+        write_json(root / "manifest.json", man)
     if report:
-        from sim.experiments.planning_report import make_planning_report
-
         make_planning_report(root)
     return DiscoverResult(root, boxes, cart, counts["runs"], counts["simulated"],
                           time.perf_counter() - start)
@@ -198,18 +203,16 @@ def _analyse_folder(root: Path, out: str | Path | None, cases: list[str] | None,
     target.mkdir(parents=True, exist_ok=True)
     if target != root:
         _write_parquet_atomic(table, target / "experiments.parquet")
-        _write_json(target / "manifest.json", {
+        write_json(target / "manifest.json", {
             "experiment": manifest.get("experiment", root.name), "kind": "discover",
             "source": str(root), "conditions": x_cols, "status": "complete",
             "cases": [c.model_dump() for c in use_cases], "prim": prim.model_dump(),
             "spec": manifest.get("spec")})
     elif cases:
         manifest["cases"] = [c.model_dump() for c in use_cases]
-        _write_json(manifest_file, manifest)
+        write_json(manifest_file, manifest)
     _write_tables(target, boxes, cart)
     if report:
-        from sim.experiments.planning_report import make_planning_report
-
         make_planning_report(target)
     return DiscoverResult(target, boxes, cart, len(table), 0, time.perf_counter() - start)
 
@@ -220,14 +223,6 @@ def _check_cases(cases: list[Case], table: pd.DataFrame, origin: str) -> None:
             numeric = [k for k in table.columns if pd.api.types.is_float_dtype(table[k])]
             raise SpecError(f"{origin}: case {c.rule!r}: outcome {c.outcome!r} is not in "
                             f"the results; allowed: {', '.join(numeric)}")
-
-
-def failing(case: Case, values: np.ndarray) -> np.ndarray:
-    """Which runs fail the case (a missing value does not count as failing)."""
-    v = np.asarray(values, dtype=float)
-    with np.errstate(invalid="ignore"):
-        bad = v > case.threshold if case.above is not None else v < case.threshold
-    return bad & np.isfinite(v)
 
 
 def discover(x: pd.DataFrame, table: pd.DataFrame, cases: list[Case],

@@ -25,15 +25,11 @@ the one an uninterrupted search gives. ``--force`` clears the evaluations.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import os
 import shutil
 import time
 import uuid
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +38,16 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.ema import ema_name, govsim_model, scenario_key
+from sim.experiments.planning_report import make_planning_report
+from sim.experiments.planning_run import (
+    count_evaluations,
+    import_ema,
+    make_evaluator,
+    quiet_bars,
+    results_root,
+    run_manifest,
+    write_json,
+)
 from sim.experiments.planning_spec import OptimiseSpec, Planning, load_planning
 
 ARCHIVES = "archives.tar"
@@ -56,46 +62,6 @@ class OptimiseResult:
     runs: int  # model runs they took (policies x replicates x futures)
     simulated: int  # runs simulated now (the rest came from evaluations/)
     wall_seconds: float
-
-
-def import_ema() -> Any:
-    """Import ema_workbench without its notice about an optional package (ipyparallel)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*ipyparallel.*")
-        import ema_workbench
-
-    return ema_workbench
-
-
-def results_root(plan: Planning, out: str | Path | None, force: bool = False) -> Path:
-    """The results folder, checked by govsim's one output rule (``sim.outputs``) before
-    anything runs: ``results/<name>`` or ``--out``; this experiment's folder is resumed,
-    another's is refused unless ``force``, a folder govsim did not write always is."""
-    from sim.outputs import default_place, resolve_output
-
-    origin = str(plan.path)
-    default = default_place(plan.name, origin) if out is None else None
-    return resolve_output(out, "results", default=default, origin=origin,
-                          experiment=(plan.name, plan.kind), force=force)
-
-
-@contextlib.contextmanager
-def quiet_bars(quiet: bool) -> Iterator[None]:
-    """EMA draws tqdm bars of its own (on stderr); ``--quiet`` sends them nowhere."""
-    if not quiet:
-        yield
-        return
-    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-        yield
-
-
-def make_evaluator(model: Any, workers: int | None) -> Any:
-    """EMA's multiprocessing evaluator (``workers`` > 1) or its sequential one."""
-    ema = import_ema()
-    n = (os.cpu_count() or 1) if workers is None else workers
-    if n <= 1:
-        return ema.SequentialEvaluator(model)
-    return ema.MultiprocessingEvaluator(model, n_processes=n)
 
 
 def robustness(spec: OptimiseSpec) -> dict[str, str]:
@@ -141,8 +107,8 @@ def run_optimise(spec: str | Path, *, out: str | Path | None = None,
         if force and cache.exists():
             shutil.rmtree(cache)
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        _write_json(root / "manifest.json", _manifest(plan, "running", started, None, {},
-                                                      versions()))
+        write_json(root / "manifest.json",
+                   run_manifest(plan, "running", started, None, {}, versions()))
         staging = root / f".tmp-{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
         try:
@@ -157,12 +123,10 @@ def run_optimise(spec: str | Path, *, out: str | Path | None = None,
             shutil.rmtree(staging, ignore_errors=True)
         wall = time.perf_counter() - start
         counts["wall_seconds"] = round(wall, 2)
-        _write_json(root / "manifest.json", _manifest(
+        write_json(root / "manifest.json", run_manifest(
             plan, "complete", started, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             counts, versions()))
     if report:
-        from sim.experiments.planning_report import make_planning_report
-
         make_planning_report(root)
     return OptimiseResult(root, pareto, conv, counts["nfe"], counts["runs"], counts["simulated"],
                           wall)
@@ -178,7 +142,7 @@ def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, qui
                          replicates=spec.replicates, seed=spec.seed, days=plan.days,
                          cache_dir=cache, futures=futures, robustness=robustness(spec),
                          name="govsim")
-    before = _count(cache)
+    before = count_evaluations(cache)
     kwargs: dict[str, Any] = {
         "nfe": spec.search.nfe, "epsilons": [o.epsilon for o in spec.objectives],
         "population_size": spec.search.population,
@@ -199,7 +163,7 @@ def _search(plan: Planning, cache: Path, staging: Path, workers: int | None, qui
     pareto = pareto.sort_values(objective_names[0], kind="stable").reset_index(drop=True)
     n_rep = spec.replicates * (len(futures) if futures is not None else 1)
     counts = {"nfe": spec.search.nfe, "runs": spec.search.nfe * n_rep,
-              "simulated": _count(cache) - before, "pareto_points": len(pareto),
+              "simulated": count_evaluations(cache) - before, "pareto_points": len(pareto),
               "evaluator": type(evaluator).__name__,
               "workers": getattr(evaluator, "n_processes", 1)}
     return pareto, conv, counts
@@ -232,50 +196,6 @@ def _convergence(tar: Path, runtime: pd.DataFrame, results: pd.DataFrame, proble
         rows.append({"nfe": nfe, "hypervolume": value, "archive_size": len(archive)})
     hvs = pd.DataFrame(rows).drop_duplicates("nfe", keep="last")
     return conv.merge(hvs, on="nfe", how="outer").sort_values("nfe").reset_index(drop=True)
-
-
-def _count(cache: Path) -> int:
-    return sum(1 for _ in cache.glob("*/*.json")) if cache.exists() else 0
-
-
-def _manifest(plan: Planning, status: str, started: str, finished: str | None,
-              counts: dict[str, Any], versions: dict[str, str]) -> dict[str, Any]:
-    return {
-        "experiment": plan.name,
-        "kind": plan.kind,
-        "status": status,
-        "spec_file": str(plan.path),
-        "spec": plan.raw,
-        "levers": [r.key for r in plan.levers],
-        "uncertainties": [r.key for r in plan.uncertainties],
-        "outcomes": plan.outcomes,
-        "days": plan.days,
-        "started_at": started,
-        "finished_at": finished,
-        "counts": counts,
-        "versions": {**versions, "ema_workbench": _version("ema_workbench"),
-                     "platypus-opt": _version("platypus-opt")},
-    }
-
-
-def _version(name: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=2, default=str, allow_nan=True) + "\n",
-                       encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 __all__ = ["OptimiseResult", "run_optimise", "scenario_key"]

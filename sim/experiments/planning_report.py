@@ -23,6 +23,7 @@ from sim.experiments.planning_figures import (
     fig_pareto,
     fig_search_convergence,
 )
+from sim.experiments.planning_spec import Case, failing
 from sim.experiments.report_labels import (
     Labels,
     fmt_value,
@@ -280,9 +281,6 @@ def _conditions(limits: str) -> tuple[str, str]:
 
 def _failures(table: pd.DataFrame, group: pd.DataFrame) -> np.ndarray:
     """Which futures fail the case of ``group`` (one case's rows of boxes.csv)."""
-    from sim.experiments.discover import failing
-    from sim.experiments.planning_spec import Case
-
     first = group.iloc[0]
     c = Case(outcome=str(first["outcome"]),
              above=float(first["threshold"]) if first["direction"] == "above" else None,

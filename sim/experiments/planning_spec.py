@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiments.ema import Range, check_ranges
@@ -96,6 +97,14 @@ class Case(_Strict):
     @property
     def rule(self) -> str:
         return f"{self.outcome} {'>' if self.above is not None else '<'} {self.threshold:g}"
+
+
+def failing(case: Case, values: np.ndarray) -> np.ndarray:
+    """Which runs fail the case (a missing value does not count as failing)."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = v > case.threshold if case.above is not None else v < case.threshold
+    return bad & np.isfinite(v)
 
 
 class Sampling(_Strict):
