@@ -12,6 +12,8 @@ from sim.scenario.base import Level, _Section, cited
 
 
 class Handling(_Section):
+    """Desk hours to handle one issue of a category: their distribution, mean and spread."""
+
     dist: Literal["exponential", "deterministic", "lognormal", "gamma"] = cited(
         "lognormal", "P7: closure times fit gamma / lognormal"
     )
@@ -20,6 +22,9 @@ class Handling(_Section):
 
 
 class Category(_Section):
+    """A category of issue (事项类别): how often it arises and stays hidden, its deadline,
+    the levels that resolve it and who else can take it."""
+
     rate_per_1000_per_year: float = Field(ge=0, le=100_000)
     hidden_share: float = Field(0.0, ge=0, le=1)
     deadline_days: float = Field(gt=0, le=365)

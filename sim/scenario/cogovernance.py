@@ -56,10 +56,11 @@ class SocialOrgs(_Section):
 
 
 class Utilities(_Section):
+    """Utilities (水电气讯): power, water, gas and telecom staff who take utility issues."""
+
     in_grid: bool = cited(True, "F17: power, water, gas, telecom staff embedded in grids")
     staff_per_community: float = cited(0.5, "assumption", ge=0, le=50)
     days_per_week: int = cited(7, "assumption: utilities answer every day", ge=1, le=7)
-
 
 
 class Consultation(_Section):

@@ -49,7 +49,6 @@ class Costs(_Section):
     )
 
 
-
 # Keys a pilot may change for its communities from its start day [F35]: what a
 # community can try on its own (burden, consultation, property linkage).
 PILOT_KEYS: tuple[str, ...] = (

@@ -74,6 +74,7 @@ def _default_source(root: type[BaseModel], key: str) -> str:
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on ``base``, table by table (a file changes one key, not its section)."""
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -120,6 +121,7 @@ def _is_section(annotation: Any) -> bool:
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, value) for every leaf; ``levels`` and ``overrides`` are one leaf each."""
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping) and value and key not in _LEAF_TABLES:
@@ -129,12 +131,14 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
 
 
 def _prefixes(key: str) -> Iterator[str]:
+    """The tables above a dotted key, nearest first."""
     parts = key.split(".")
     for i in range(len(parts) - 1, 0, -1):
         yield ".".join(parts[:i])
 
 
 def _nearest(sources: Mapping[str, str], key: str) -> str | None:
+    """The source cited for the nearest table above ``key``, if any."""
     for prefix in _prefixes(key):
         if prefix in sources:
             return sources[prefix]

@@ -24,13 +24,17 @@ SCALE_PRESETS: dict[str, dict[str, int]] = {
 }
 
 
-
 class RunParams(_Section):
+    """How long a run lasts, in days, and its root seed."""
+
     days: int = cited(365, "assumption: one simulated year", ge=1, le=3650)
     seed: int = cited(1, "assumption: any fixed root seed", ge=0, le=2**63 - 1)
 
 
 class Layout(_Section):
+    """The layout: districts (区), streets (街道), communities (社区), grids (网格) and
+    micro-grids (微网格); counts left unset come from the scale's preset."""
+
     scale: Scale = cited("community", "assumption: one community, the workshop unit")
     districts: int | None = cited(None, "scale preset [F1]", ge=1, le=12)
     streets_per_district: int | None = cited(None, "scale preset (assumption)", ge=1, le=50)
@@ -70,6 +74,9 @@ class Layout(_Section):
 
 
 class Residents(_Section):
+    """Residents (居民): age, digital access, Party membership, trust in the community and
+    how readily they report what they notice."""
+
     elderly_share: float = cited(0.20, "assumption: about one in five residents aged 60+",
                                  ge=0, le=1)
     digital_access: float = cited(0.90, "assumption: share of non-elderly who use apps",

@@ -27,7 +27,6 @@ class Channels(_Section):
         return self
 
 
-
 class Platform(_Section):
     """The "1 + 12 + N" one-network platform (一网统管): a city intake centre, district
     command centres, departments [F32]."""

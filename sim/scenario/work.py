@@ -106,6 +106,9 @@ class Burden(_Section):
 
 
 class Staffing(_Section):
+    """Staffing (人员配置): community workers (社区工作者) per 10,000 residents, the offices
+    above them, and how long each level's orders take to follow through."""
+
     workers_per_10k: float = cited(18.0, "F30, P8: 18 community workers per 10,000", ge=0,
                                    le=200)
     community_office_staff: int = cited(
