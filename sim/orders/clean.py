@@ -233,7 +233,10 @@ def clean(exports: list[Export], fields: list[dict[str, list[str]]], mapping: Ma
                          f"({_counts(dropped)})")
     times = [used[c] for c in TIME_FIELDS if c in used.columns and c != "due"]
     end = max(t.max() for t in times if t.notna().any())
-    used = used.reset_index(drop=True)
+    # One order of rows whatever the files' order (sheets by month, files split): the
+    # fit is then the same to the last digit.
+    used = used.sort_values(["created", "id", "file", "row"], kind="stable",
+                            na_position="last").reset_index(drop=True)
     used["category"] = used["category"].fillna("(none)")
     used["scenario_category"] = map_categories(used["category"], mapping)
     used["is_closed"] = used["closed"].notna()

@@ -111,7 +111,7 @@ def closure_fits(frame: pd.DataFrame, by: str | None, limit: int | None = None,
 def exposure(start: pd.Timestamp, stop: pd.Timestamp, by_month: bool) -> pd.DataFrame:
     """Hours of the period in each weekday x hour (x month) cell."""
     hours = pd.date_range(start.floor("h"), stop.ceil("h"), freq="h", inclusive="left")
-    cells = pd.DataFrame({"weekday": hours.dayofweek, "hour": hours.hour,
+    cells = pd.DataFrame({"weekday": hours.day_of_week, "hour": hours.hour,
                           "month": hours.month if by_month else 0})
     return cells.value_counts().rename("exposure").reset_index()
 
@@ -123,7 +123,7 @@ def arrivals(frame: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp,
     by_month = span >= 365.0
     cells = exposure(start, stop, by_month)
     t = frame["created"]
-    keys = pd.DataFrame({"weekday": t.dt.dayofweek.to_numpy(), "hour": t.dt.hour.to_numpy(),
+    keys = pd.DataFrame({"weekday": t.dt.day_of_week.to_numpy(), "hour": t.dt.hour.to_numpy(),
                          "month": t.dt.month.to_numpy() if by_month else 0,
                          "group": frame[by].astype(object).fillna("(unmapped)").to_numpy()})
     out: dict[str, Any] = {"days": span, "by_month": by_month, "groups": {}}

@@ -150,7 +150,11 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> tuple[pd.DataFrame,
     book.close()
     if not frames:
         return pd.DataFrame(), names
-    return pd.concat(frames, ignore_index=True), names
+    # A sheet that shares under half the widest sheet's headers is not part of the
+    # export (a cover page, notes, a pivot): it is skipped, not mixed in.
+    widest = set(max(frames, key=lambda f: (f.shape[1], len(f))).columns)
+    kept = [f for f in frames if len(widest & set(f.columns)) * 2 > len(widest)]
+    return pd.concat(kept, ignore_index=True), names
 
 
 def _cell(value: object) -> object:

@@ -27,7 +27,7 @@ def generate(n: int, *, seed: int = 1, mu: float = 1.0, sigma: float = 0.8,
     """``n`` orders as text columns, the way a 12345 platform exports them."""
     rng = np.random.default_rng(seed)
     base = pd.Timestamp(start)
-    offset = (base.dayofweek + np.arange(days)) % 7
+    offset = (base.day_of_week + np.arange(days)) % 7
     p = WEEKDAY[offset] / WEEKDAY[offset].sum()
     day = rng.choice(days, size=n, p=p)
     secs = rng.integers(8 * 3600, 20 * 3600, size=n)
