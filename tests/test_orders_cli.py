@@ -89,3 +89,27 @@ def test_baltimore_end_to_end(tmp_path: Path) -> None:
     # A second run replaces its own folder.
     again = _run(str(BALTIMORE), "--shape", "311", "--out", str(out), "--quiet")
     assert again.returncode == 0, again.stderr
+
+
+def test_12345_scenario_sets_rates_and_enquiries(tmp_path: Path) -> None:
+    from sim.cli import main
+    from sim.orders.synth import generate
+
+    export = tmp_path / "nj.csv"
+    generate(4000, seed=8, days=365, settled_share=0.3).to_csv(export, index=False,
+                                                              encoding="gbk")
+    out = tmp_path / "sub" / "nj"
+    assert main(["fit-orders", str(export), "--population", "10000", "--out", str(out),
+                 "-q"]) == 0
+    fit = json.loads((out / "fit.json").read_text(encoding="utf-8"))
+    scenario = load_scenario(out / "scenario.toml")
+    s = fit["settled_on_call"]["share"]
+    assert scenario.platform.enquiries_per_request == pytest.approx(s / (1 - s), abs=1e-3)
+    years = fit["arrivals"]["days"] / 365.25
+    n = fit["orders_by_category"]["environment"]
+    assert scenario.categories["environment"].rate_per_1000_per_year == pytest.approx(
+        n / years / 10, rel=1e-3)
+    assert "nj.csv (sha256 " in scenario.source_of("categories.environment."
+                                                   "rate_per_1000_per_year")
+    # A category the export has no rows for keeps the base's value.
+    assert scenario.categories["care"].rate_per_1000_per_year == 40

@@ -68,17 +68,18 @@ def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
         put("platform", "enquiries_per_request", round(s / (1 - s), 4),
             f"受理类型 直办 {settled['settled']:,} / 转办 {settled['passed_on']:,}")
     years = fit["arrivals"]["days"] / 365.25
-    groups = fit["arrivals"]["groups"]
+    orders = fit["orders_by_category"]
     for cat in categories:
         due = fit["deadlines"].get(cat)
         if due is not None:
             put(f"categories.{cat}", "deadline_days", round(min(max(due, 0.01), 365.0), 3),
                 "median days from the request to its due time")
-        g = groups.get(cat)
-        if population and g and years > 0:
-            rate = g["rows"] / years / population * 1000.0
+        n = orders.get(cat)
+        if population and n and years > 0:
+            # Work orders only: what is settled on the call is the model's enquiries.
+            rate = n / years / population * 1000.0
             put(f"categories.{cat}", "rate_per_1000_per_year", round(min(rate, 100_000), 3),
-                f"{g['rows']:,} requests / {years:.2f} years / {population:,} residents "
+                f"{n:,} work orders / {years:.2f} years / {population:,} residents "
                 "(requests made: a lower bound on issues arising)")
     description = "Fitted to " + ", ".join(f["name"] for f in meta["files"])
     lines = [

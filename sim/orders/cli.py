@@ -124,7 +124,7 @@ def _print(fit: dict[str, Any], out: Path) -> None:
           f"{'orders':>9}")
     for part in ("data", "holdout", "model"):
         s = fit["closure"].get(part)
-        if not s:
+        if not s or not s["n"]:
             continue
         f = [("n/a" if s[k] is None else f"{s[k]:.2f}") for k in ("q1", "median", "q3",
                                                                    "mean")]

@@ -142,6 +142,8 @@ def fit_exports(paths: list[str], *, shape: str = "auto", columns: str | None = 
         },
         "arrivals": arrivals,
         "settled_on_call": settled,
+        # Work orders (passed on) per scenario category in the fitted part: the rates.
+        "orders_by_category": F.counts_by(d_orders, "scenario_category", limit=100),
         "call_types": F.call_types(data),
         "channels": F.counts_by(data, "channel"),
         "deadlines": F.deadlines(data),
