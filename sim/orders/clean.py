@@ -65,7 +65,10 @@ def parse_times(col: pd.Series, origin: str, header: str) -> tuple[pd.Series, st
         out = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) else col
         return out.astype("datetime64[ns]"), "native"
     obj = col.astype(object)
-    is_ts = obj.map(lambda v: isinstance(v, pd.Timestamp | dt.datetime))
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        is_ts = pd.Series(False, index=col.index)  # text from CSV: no per-cell check
+    else:
+        is_ts = obj.map(lambda v: isinstance(v, pd.Timestamp | dt.datetime))
     out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
     if is_ts.any():  # xlsx date cells come parsed
         out[is_ts] = pd.to_datetime(obj[is_ts]).astype("datetime64[ns]")
@@ -171,6 +174,9 @@ def canonical(export: Export, fields: Mapping[str, list[str]], shift: object
 
 
 def _text(col: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        s = col.str.strip()  # text from CSV: vectorised
+        return s.where(s != "", None).astype(object)
     s = col.astype(object).where(col.notna(), None)
     s = s.map(lambda v: v if v is None or isinstance(v, str) else str(v))
     s = s.str.strip()
