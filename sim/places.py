@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
 
+from sim.register import Register
 from sim.scenario import Layout, Neighbourhoods
 
 
@@ -49,6 +50,12 @@ class Places:
     building_micro_grid: np.ndarray
     building_first_resident: np.ndarray
     building_residents: np.ndarray
+    # From a community register (sim/register.py): the places' own names and each
+    # community's households; empty / None for a preset layout.
+    district_names: tuple[str, ...] = ()
+    street_names: tuple[str, ...] = ()
+    community_names: tuple[str, ...] = ()
+    community_households: np.ndarray | None = None
 
     @property
     def n_districts(self) -> int:
@@ -103,6 +110,9 @@ def lay_out(layout: Layout, hoods: Neighbourhoods | None = None,
     micro-grid over buildings of about ``residents_per_building``.
     """
     rng = rng if rng is not None else np.random.default_rng(0)
+    register = layout.community_register()
+    if register is not None:
+        return _lay_out_register(layout, register, hoods, rng)
     n_streets = layout.districts * layout.streets_per_district
     n_comm = n_streets * layout.communities_per_street
     rpc = layout.residents_per_community
@@ -133,6 +143,58 @@ def lay_out(layout: Layout, hoods: Neighbourhoods | None = None,
     gpc = np.maximum(1, np.rint(layout.grids_per_community * scale).astype(np.int64))
     mpc = np.maximum(gpc, np.rint(layout.micro_grids_per_community * scale).astype(np.int64))
     mpc = np.minimum(mpc, comm_res)
+    return _subdivide(street_district, community_street, comm_res, gpc, mpc, kind,
+                      has_property, type_names, per_building)
+
+
+def _lay_out_register(layout: Layout, reg: Register, hoods: Neighbourhoods | None,
+                      rng: np.random.Generator) -> Places:
+    """The layout of a community register: its districts, streets and communities with
+    their residents, households and grids; micro-grids as given, or at the layout's
+    micro-grids per grid; neighbourhood types and property companies as given, or drawn
+    as for a preset layout."""
+    n_comm = reg.n_communities
+    if hoods is None or hoods.mix == "uniform":
+        type_names: tuple[str, ...] = ("uniform",)
+        kind = np.zeros(n_comm, dtype=np.int64)
+        has_property = (reg.property_management if reg.property_management is not None
+                        else np.zeros(n_comm, dtype=bool))
+        per_building = hoods.residents_per_building if hoods is not None else 80
+    else:
+        type_names = tuple(hoods.types)
+        types = list(hoods.types.values())
+        if reg.types is not None:
+            kind = np.array([type_names.index(t) for t in reg.types], dtype=np.int64)
+        else:
+            shares = np.array([t.share for t in types])
+            kind = np.minimum(np.searchsorted(np.cumsum(shares),
+                                              rng.random(n_comm) * shares.sum(), side="right"),
+                              len(types) - 1)
+        if reg.property_management is not None:
+            has_property = reg.property_management
+        else:
+            has_property = rng.random(n_comm) < np.array(
+                [t.property_management for t in types])[kind]
+        per_building = hoods.residents_per_building
+    gpc = reg.grids
+    if reg.micro_grids is not None:
+        mpc = reg.micro_grids
+    else:
+        per_grid = layout.micro_grids_per_community / layout.grids_per_community
+        mpc = np.minimum(np.maximum(gpc, np.rint(gpc * per_grid).astype(np.int64)),
+                         reg.residents)
+    places = _subdivide(reg.street_district, reg.community_street, reg.residents, gpc, mpc,
+                        kind, has_property, type_names, per_building)
+    return replace(places, district_names=reg.district_names, street_names=reg.street_names,
+                   community_names=reg.community_names, community_households=reg.households)
+
+
+def _subdivide(street_district: np.ndarray, community_street: np.ndarray,
+               comm_res: np.ndarray, gpc: np.ndarray, mpc: np.ndarray, kind: np.ndarray,
+               has_property: np.ndarray, type_names: tuple[str, ...],
+               per_building: int) -> Places:
+    """Communities of these sizes into grids, micro-grids and buildings."""
+    n_comm = len(comm_res)
     grid_community = np.repeat(np.arange(n_comm), gpc)
     grid_first = np.concatenate(([0], np.cumsum(gpc)[:-1]))
     mg_comm = np.repeat(np.arange(n_comm), mpc)
@@ -178,7 +240,8 @@ def build_graph(
     g.add_edge("platform", "city", kind="dispatches")
     for d in range(places.n_districts):
         dn = node("district", d)
-        g.add_node(dn, kind="district", index=d, name=f"District {d + 1}")
+        g.add_node(dn, kind="district", index=d, name=_name(places.district_names, d,
+                                                               "District"))
         g.add_edge("city", dn, kind="contains")
         for kind in ("department", "utility"):
             sn = node(kind, d)
@@ -187,7 +250,7 @@ def build_graph(
             g.add_edge(sn, dn, kind="serves")
     for s, d in enumerate(places.street_district):
         sn = node("street", s)
-        g.add_node(sn, kind="street", index=s, name=f"Street {s + 1}",
+        g.add_node(sn, kind="street", index=s, name=_name(places.street_names, s, "Street"),
                    residents=int(places.residents_in("street")[s]))
         g.add_edge(node("district", int(d)), sn, kind="contains")
         g.add_edge("platform", sn, kind="dispatches")
@@ -196,10 +259,13 @@ def build_graph(
     res_comm = places.residents_in("community")
     for c, s in enumerate(places.community_street):
         cn = node("community", c)
-        g.add_node(cn, kind="community", index=c, name=f"Community {c + 1}",
+        g.add_node(cn, kind="community", index=c,
+                   name=_name(places.community_names, c, "Community"),
                    residents=int(res_comm[c]),
                    neighbourhood=places.type_names[int(places.community_type[c])],
                    property_management=bool(places.community_property[c]))
+        if places.community_households is not None:
+            g.nodes[cn]["households"] = int(places.community_households[c])
         g.add_edge(node("street", int(s)), cn, kind="contains")
         g.add_edge(node("social_org", int(s)), cn, kind="serves")
         vs = node("volunteer_station", c)
@@ -304,6 +370,11 @@ def places_from_graph(g: nx.Graph, type_names: tuple[str, ...]) -> Places:
     kind = np.array([names.index(g.nodes[n].get("neighbourhood", names[0]))
                      for n in comm_nodes], dtype=np.int64)
     prop = np.array([bool(g.nodes[n].get("property_management", False)) for n in comm_nodes])
+    households = [g.nodes[n].get("households") for n in comm_nodes]
+
+    def named(kind: str) -> tuple[str, ...]:
+        return tuple(str(g.nodes[n].get("name", "")) for n in order[kind])
+
     return Places(
         street_district=parents("street"),
         community_street=parents("community"),
@@ -319,7 +390,17 @@ def places_from_graph(g: nx.Graph, type_names: tuple[str, ...]) -> Places:
         building_micro_grid=building_mg,
         building_first_resident=np.concatenate(([0], np.cumsum(b_res)[:-1])).astype(np.int64),
         building_residents=b_res,
+        district_names=named("district"),
+        street_names=named("street"),
+        community_names=named("community"),
+        community_households=None if None in households else np.array(households,
+                                                                      dtype=np.int64),
     )
+
+
+def _name(names: tuple[str, ...], i: int, kind: str) -> str:
+    """A place's name: the register's, or "Community 3" for a preset layout."""
+    return names[i] if names else f"{kind} {i + 1}"
 
 
 def service_areas(g: nx.Graph, places: Places) -> ServiceAreas:

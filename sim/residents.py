@@ -94,7 +94,10 @@ def build_population(places: Places, scenario: Scenario,
             n, m)
     else:
         trust = np.full(n, rp.trust_mean)
-    household = _households(building, hoods.household_size, rng_households)
+    if places.community_households is None:
+        household = _households(building, hoods.household_size, rng_households)
+    else:  # a community register gives each community's households
+        household = _households_by_community(places, building, community, rng_households)
     tie_ptr, ties, n_household = _ties(places, scenario, building, household, mg, community,
                                        rng)
     return Population(micro_grid=mg, building=building, community=community,
@@ -117,6 +120,25 @@ def _households(building: np.ndarray, mean_size: float, rng: np.random.Generator
     change = np.ones(n, dtype=bool)
     change[1:] = (raw[1:] != raw[:-1]) | (building[1:] != building[:-1])
     return np.cumsum(change) - 1
+
+
+def _households_by_community(places: Places, building: np.ndarray, community: np.ndarray,
+                             rng: np.random.Generator) -> np.ndarray:
+    """Households as :func:`_households` makes them, with each community's mean size
+    (its residents over its households, from the register); residents of a community
+    are consecutive, so each community's block is made apart and numbered on."""
+    residents = np.bincount(community, minlength=places.n_communities)
+    mean = residents / np.maximum(places.community_households, 1)
+    out = np.empty(len(building), dtype=np.int64)
+    start = offset = 0
+    for c, n in enumerate(residents.tolist()):
+        if n == 0:
+            continue
+        block = _households(building[start:start + n], max(float(mean[c]), 1.0), rng)
+        out[start:start + n] = block + offset
+        offset += int(block[-1]) + 1
+        start += n
+    return out
 
 
 def _ranges(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

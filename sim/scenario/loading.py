@@ -104,6 +104,10 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dic
         base, sources = _read_chain(parent, (*seen, resolved))
         base.pop("name", None)
         base.pop("description", None)
+    layout = data.get("layout")
+    if isinstance(layout, dict) and isinstance(layout.get("register_file"), str):
+        # A register is named relative to the file that names it, as ``extends`` is.
+        layout["register_file"] = str((path.parent / layout["register_file"]).resolve())
     name = path.stem
     for key, _ in _flatten(data):
         if key in {"name", "description"}:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from sim.register import Register, RegisterError, read_register
 from sim.scenario.base import _Section, cited
 
 Scale = Literal["community", "street", "district", "city"]
@@ -48,6 +49,11 @@ class Layout(_Section):
     micro_grids_per_community: int = cited(
         33, "F16, P1: 41,000 micro-grids / 1,253 communities", ge=1, le=1000
     )
+    register_file: str | None = cited(
+        None, "assumption: no register; the scale's preset layout. A community register "
+        "CSV (sim/register.py), relative to the file that names it, lays out the city's "
+        "own districts, streets and communities instead"
+    )
 
     @model_validator(mode="after")
     def _fill_preset(self) -> Layout:
@@ -64,13 +70,36 @@ class Layout(_Section):
             raise ValueError("residents_per_community must be >= micro_grids_per_community")
         return self
 
+    @field_validator("register_file")
+    @classmethod
+    def _readable_register(cls, path: str | None) -> str | None:
+        if path is not None:
+            try:
+                read_register(path)
+            except RegisterError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+        return path
+
+    def community_register(self) -> Register | None:
+        """The community register the layout is read from, if it names one."""
+        return read_register(self.register_file) if self.register_file is not None else None
+
+    @property
+    def streets(self) -> int:
+        reg = self.community_register()
+        return len(reg.street_names) if reg else self.districts * self.streets_per_district
+
     @property
     def communities(self) -> int:
+        reg = self.community_register()
+        if reg is not None:
+            return reg.n_communities
         return self.districts * self.streets_per_district * self.communities_per_street
 
     @property
     def residents(self) -> int:
-        return self.communities * self.residents_per_community
+        reg = self.community_register()
+        return reg.n_residents if reg else self.communities * self.residents_per_community
 
 
 class Residents(_Section):

@@ -56,7 +56,7 @@ class Scenario(_Section):
         if not self.categories:
             raise ValueError("categories must not be empty")
         pl, lay = self.pilot, self.layout
-        n_streets = lay.districts * lay.streets_per_district
+        n_streets = lay.streets
         if pl.streets + len(pl.street_ids) > n_streets:
             raise ValueError(f"pilot.streets: {pl.streets + len(pl.street_ids)} pilot streets "
                              f"but the layout has {n_streets}")
@@ -72,6 +72,13 @@ class Scenario(_Section):
             if key not in PILOT_KEYS:
                 raise ValueError(f"pilot.overrides.{key}: a pilot cannot change this key; "
                                  f"allowed: {', '.join(PILOT_KEYS)}")
+        reg = lay.community_register()
+        if reg is not None and reg.types is not None and self.neighbourhoods.mix != "uniform":
+            unknown_types = sorted(set(reg.types) - set(self.neighbourhoods.types))
+            if unknown_types:
+                raise ValueError(
+                    f"layout.register_file: {lay.register_file}: type {unknown_types[0]!r} is not a "
+                    f"neighbourhood type; allowed: {', '.join(self.neighbourhoods.types)}")
         for name, kind in self.neighbourhoods.types.items():
             unknown = set(kind.issue_rates) - set(self.categories)
             if unknown:
