@@ -77,8 +77,9 @@ class Scenario(_Section):
             unknown_types = sorted(set(reg.types) - set(self.neighbourhoods.types))
             if unknown_types:
                 raise ValueError(
-                    f"layout.register_file: {lay.register_file}: type {unknown_types[0]!r} is not a "
-                    f"neighbourhood type; allowed: {', '.join(self.neighbourhoods.types)}")
+                    f"layout.register_file: {lay.register_file}: type "
+                    f"{unknown_types[0]!r} is not a neighbourhood type; allowed: "
+                    f"{', '.join(self.neighbourhoods.types)}")
         for name, kind in self.neighbourhoods.types.items():
             unknown = set(kind.issue_rates) - set(self.categories)
             if unknown:
