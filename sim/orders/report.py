@@ -28,7 +28,7 @@ def _ecdf(days: np.ndarray, closed: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def figures(used: pd.DataFrame, model: pd.DataFrame | None, fit: Mapping[str, Any]
             ) -> dict[str, bytes]:
-    from sim.experiments.report import setup_fonts
+    from sim.experiments.report_labels import setup_fonts
 
     setup_fonts()
     import matplotlib.pyplot as plt
