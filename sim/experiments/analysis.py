@@ -192,10 +192,19 @@ def _problem(manifest: dict[str, Any]) -> dict[str, Any]:
     return problem
 
 
+def bootstrap_seed(manifest: dict[str, Any]) -> int:
+    """The seed of SALib's bootstrap, from the experiment's root seed. Never 0: SALib
+    seeds only ``if seed:``, so 0 left the intervals different on every report."""
+    return int(manifest.get("root_seed") or 0) % (2**32 - 1) + 1
+
+
 def sobol_indices(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: Sequence[str],
-                  seed: int = 0) -> pd.DataFrame:
-    """Sobol' first-order (S1) and total (ST) indices with 95% bootstrap CIs."""
+                  seed: int | None = None) -> pd.DataFrame:
+    """Sobol' first-order (S1) and total (ST) indices with 95% bootstrap CIs (the same
+    on every call for the same results: ``seed`` defaults to :func:`bootstrap_seed`)."""
     from SALib.analyze import sobol
+
+    seed = bootstrap_seed(manifest) if seed is None else seed
 
     problem = _problem(manifest)
     design = manifest["design"]
@@ -220,9 +229,11 @@ def sobol_indices(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: Sequen
 
 
 def morris_indices(manifest: dict[str, Any], runs: pd.DataFrame, unit: np.ndarray,
-                   outcomes: Sequence[str], seed: int = 0) -> pd.DataFrame:
+                   outcomes: Sequence[str], seed: int | None = None) -> pd.DataFrame:
     """Morris elementary effects: mu, mu* (with 95% CI) and sigma, in unit space."""
     from SALib.analyze import morris
+
+    seed = bootstrap_seed(manifest) if seed is None else seed
 
     problem = _problem(manifest)
     design = manifest["design"]
