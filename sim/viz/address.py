@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from sim.viz.labels import LANGS
-from sim.viz.levers import LEVER_BY_KEY
+from sim.viz.labels import LANGS, t
+from sim.viz.levers import LEVER_BY_KEY, Refused, number
 
 VIEWS: tuple[str, ...] = ("page", "present")
 
@@ -29,6 +29,27 @@ class Address:
     baseline: str | None = None  # comparing with this file when set
     view: str = "page"
     ignored: tuple[str, ...] = ()  # "key=value" items that were not understood
+    # one line per known key whose value was refused: the key and what is allowed
+    refused: tuple[Refused, ...] = ()
+
+
+MAX_SEED = 2**32 - 1  # numpy's legacy seeding and most tools accept this range
+
+
+def check_seed(text: str) -> int:
+    """A seed as typed: a whole number from 0 to 2^32 - 1, else :class:`Refused` (never
+    clamped: ``-7`` is refused, not run as 0)."""
+    value = str(text).strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_SEED:
+        raise Refused("seed", value, 0, MAX_SEED, True)
+    return int(value)
+
+
+def refusal_text(r: Refused, lang: str) -> str:
+    """One line: the key, the value and what is allowed, in the page's language."""
+    allowed = t("allowed_whole" if r.whole else "allowed_range", lang,
+                lo=number(r.lo), hi=number(r.hi))
+    return t("value_refused", lang, name=r.key, value=r.value, allowed=allowed)
 
 
 def parse_address(search: str | None) -> Address:
@@ -36,25 +57,29 @@ def parse_address(search: str | None) -> Address:
     items = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
     out: dict[str, Any] = {"levers": {}}
     ignored: list[str] = []
+    refused: list[str] = []
     for key, value in items:
         if key == "scenario" and value:
             out["scenario"] = value
         elif key == "lang" and value in LANGS:
             out["lang"] = value
-        elif key == "seed" and value.isdigit():
-            out["seed"] = int(value)
+        elif key == "seed":
+            try:
+                out["seed"] = check_seed(value)
+            except Refused as exc:
+                refused.append(exc)
         elif key == "compare" and value:
             out["baseline"] = value
         elif key == "view" and value in VIEWS:
             out["view"] = value
         elif key in LEVER_BY_KEY:
             try:
-                out["levers"][key] = LEVER_BY_KEY[key].coerce(float(value))
-            except ValueError:
-                ignored.append(f"{key}={value}")
+                out["levers"][key] = LEVER_BY_KEY[key].check(value)
+            except Refused as exc:
+                refused.append(exc)
         else:
-            ignored.append(f"{key}={value}")
-    return Address(**out, ignored=tuple(ignored))
+            ignored.append(f"{key[:40]}={value[:40]}")
+    return Address(**out, ignored=tuple(ignored), refused=tuple(refused))
 
 
 def make_query(scenario: str | None, lang: str, seed: int | None,

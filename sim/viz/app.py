@@ -47,6 +47,7 @@ from sim.viz.lever_panel import (
 )
 from sim.viz.levers import changed_levers
 from sim.viz.markup import CSS
+from sim.viz.notices import Notices
 from sim.viz.opening import (
     DEFAULT_SCENARIO,
     Built,
@@ -153,7 +154,8 @@ def Page() -> None:
     view = View(lang, names, chosen.current, chosen.base, chosen.edits, chosen.comparing,
                 chosen.presenting, built, start)
     use_play(built)
-    KeyShortcuts.element(on_pressed=key_handler(workshop, chosen.presenting))
+    key_counts = solara.use_memo(dict, dependencies=[])  # the presses already acted on
+    KeyShortcuts.element(on_pressed=key_handler(workshop, chosen.presenting, key_counts))
     overrides = changed_levers(built.scenario, chosen.edits) if built.scenario is not None \
         else {}
     AddressBar.element(query=make_query(
@@ -179,6 +181,7 @@ def Page() -> None:
     # a moment after the page opens), not twice.
     settled = bool(language.value or start.lang_from_query or browser_langs.value)
     with solara.Column(classes=["govsim-main"]):
+        Notices(view)
         if built.error:
             solara.Error(t("scenario_invalid", lang, message=built.error),
                          classes=["govsim-error"])

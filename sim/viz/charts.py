@@ -49,10 +49,12 @@ GHOST_STYLE: dict[str, Any] = {"linestyle": "-", "alpha": 0.3, "linewidth": 1.0}
 
 
 def chart_series(frame: pd.DataFrame, workers: int | None = None) -> dict[str, pd.Series]:
-    """The series each panel plots, indexed by day."""
+    """The series each panel plots, indexed by the day as the page counts it: the row of
+    day index 0 (the first simulated day) is day 1, so after "day 20" the lines end at 20,
+    as the cards and the CSV's ``page_day`` do."""
     if frame.empty:
         return {}
-    f = frame.set_index("day") if "day" in frame.columns else frame
+    f = frame.set_index(frame["day"] + 1) if "day" in frame.columns else frame
     out: dict[str, pd.Series] = {"chart_open": f["open"].astype(float)}
     if "on_time_share" in f.columns:  # the model's own running share
         out["chart_on_time"] = f["on_time_share"].astype(float)

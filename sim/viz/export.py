@@ -2,7 +2,8 @@
 
 Every export says what it shows: the file name carries the scenario(s), the levers moved
 (``workers_per_10k-30``), the seed and the day; the CSV has ``run``, ``scenario``,
-``levers_changed`` and ``seed`` columns; the PNGs carry a caption line in the page's
+``levers_changed`` and ``seed`` columns and ``page_day`` (the day as the page names
+it, 1..D, beside the tables' ``day`` index 0..D-1); the PNGs carry a caption line in the page's
 language with the same facts.
 """
 
@@ -42,6 +43,8 @@ def runs_frame(workshop: Workshop) -> pd.DataFrame:
     moved = levers_text(workshop)
     for run, frame in workshop.frames():
         f = frame.copy()
+        if "day" in f.columns:  # the page's "day 20" is the 20th row (day index 19)
+            f.insert(int(f.columns.get_loc("day")) + 1, "page_day", f["day"] + 1)
         f.insert(0, "seed", workshop.seed)
         f.insert(0, "levers_changed", "" if run.role == "baseline" else moved)
         f.insert(0, "scenario", run.scenario.name)

@@ -335,6 +335,10 @@ LABELS: dict[str, dict[str, str]] = {
     "save_button": {"zh": "保存", "en": "Save"},
     "save_done": {"zh": "已保存并验证：{path}", "en": "Saved and validated: {path}"},
     "save_error": {"zh": "未保存：{message}", "en": "Not saved: {message}"},
+    "value_refused": {"zh": "未使用 {name}={value}：{allowed}", "en":
+                      "Not used: {name}={value}: {allowed}"},
+    "allowed_range": {"zh": "允许 {lo} 至 {hi}", "en": "allowed {lo} to {hi}"},
+    "allowed_whole": {"zh": "允许 {lo} 至 {hi} 的整数", "en": "allowed whole numbers {lo} to {hi}"},
     "address_ignored": {"zh": "地址中无法识别（已忽略）：{items}", "en":
                         "Not understood in the address (ignored): {items}"},
     "caption": {"zh": "{scenario}；改变的杠杆：{levers}；随机种子 {seed}；第 {day} 天", "en":

@@ -8,11 +8,27 @@ step; its label and tooltip (with the fact it rests on) are ``lever_<key>`` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario import Scenario
+
+
+class Refused(ValueError):
+    """A value the page will not use: the key, the value as typed and what is allowed
+    (the slider's range), so the page can say it in one line in either language."""
+
+    def __init__(self, key: str, value: str, lo: float, hi: float, whole: bool) -> None:
+        self.key, self.value, self.lo, self.hi, self.whole = key, value[:40], lo, hi, whole
+        kind = " (whole numbers)" if whole else ""
+        super().__init__(f"{key}={self.value}: allowed {number(lo)} to {number(hi)}{kind}")
+
+
+def number(x: float) -> str:
+    """A bound as a person reads it: ``40``, ``0.3``, ``4,294,967,295``."""
+    return f"{x:,.12g}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,21 @@ class Lever:
         """The value as the scenario wants it, clipped to the slider's range."""
         v = min(max(float(value), self.min), self.max)
         return round(v) if self.integer else round(v, 6)
+
+    def check(self, text: str) -> int | float:
+        """A value typed in an address, as the scenario wants it; :class:`Refused` (naming
+        the key and the slider's range) for anything the slider could not show:
+        not a number, NaN, infinite, outside the range, a fraction for a whole-number
+        lever. Never clamped or rounded: the page does not guess."""
+        try:
+            v = float(text)
+        except ValueError:
+            v = math.nan
+        ok = math.isfinite(v) and self.min <= v <= self.max and \
+            (not self.integer or v.is_integer())
+        if not ok:
+            raise Refused(self.key, text, self.min, self.max, self.integer)
+        return int(v) if self.integer else v
 
     def value_in(self, scenario: Scenario) -> int | float:
         """The lever's current value in a scenario."""

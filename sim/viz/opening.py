@@ -27,6 +27,7 @@ from sim.viz.picker import (
     load_for_page,
     resolve_scenario,
     scenarios_dir,
+    short,
 )
 from sim.viz.replicates import EXTRA_SEEDS, Replicates
 
@@ -58,9 +59,9 @@ def startup(search: str | None, headers: dict[str, Any] | None) -> Startup:
         try:
             return page_name(ref)
         except ScenarioTooLarge:
-            too_large.append(ref)
-        except (ScenarioRefused, ValueError):
-            refused.append(ref)
+            too_large.append(short(ref))
+        except (ScenarioRefused, ValueError, OSError):
+            refused.append(short(ref))
         return None
 
     wanted = address.scenario or os.environ.get(ENV_SCENARIO)

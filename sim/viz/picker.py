@@ -35,6 +35,16 @@ class ScenarioTooLarge(ScenarioRefused):
     """A scenario above street scale: the page would take minutes a day to draw it."""
 
 
+MAX_NAME = 200  # characters in a scenario reference (the page's address, the picker)
+MAX_PART = 255  # bytes in one part of a path (most file systems' limit)
+SHOWN = 60  # characters of a refused name shown back
+
+
+def short(text: str) -> str:
+    """A name as shown in a one-line message: at most ``SHOWN`` characters."""
+    return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
+
+
 PAGE_SCALES: tuple[str, ...] = ("community", "street")
 # The street preset's 12 communities (sim.scenario.SCALE_PRESETS, checked by a test):
 # what the page can step and draw every frame. Not imported here, so that `govsim`
@@ -110,7 +120,12 @@ def resolve_scenario(ref: str | os.PathLike[str], root: Path | None = None, *,
         raise ScenarioRefused("scenario: empty name; pick a file in scenarios/")
     if "\x00" in raw:
         raise ScenarioRefused("scenario: invalid name")
-    shown = raw
+    shown = short(raw)
+    if len(raw) > MAX_NAME or any(len(part.encode()) > MAX_PART for part in PurePath(raw).parts):
+        # the OS would answer "File name too long" (an OSError, not a refusal)
+        raise ScenarioRefused(f"{shown}: refused: a scenario name is at most {MAX_NAME} "
+                              f"characters ({MAX_PART} bytes a part); pick a file in "
+                              "scenarios/")
     pure = PurePath(raw)
     if ".." in pure.parts:
         raise ScenarioRefused(f"{shown}: refused: '..' is not allowed; pick a file in {root}/")
@@ -127,10 +142,15 @@ def resolve_scenario(ref: str | os.PathLike[str], root: Path | None = None, *,
         in_root = root / candidate
         candidate = typed if allow_outside_spelling and typed.exists() else in_root
     real_root = root.resolve()
-    real = candidate.resolve()
+    try:
+        real = candidate.resolve()
+        is_file = real.is_file()
+    except OSError as exc:  # a loop of links, a name the OS refuses: a refusal, one line
+        raise ScenarioRefused(f"{shown}: refused: {exc.strerror or 'cannot be opened'}; "
+                              "pick a file in scenarios/") from None
     if not real.is_relative_to(real_root):
         raise ScenarioRefused(f"{shown}: refused: outside the scenarios folder {root}/")
-    if not real.is_file():
+    if not is_file:
         raise ScenarioRefused(f"{shown}: no such scenario file in {root}/")
     _check_extends(real, real_root, shown, seen=())
     return real

@@ -98,14 +98,31 @@ def use_play(built: Built) -> None:
     solara.lab.use_task(watch_seeds, dependencies=[playing.value, built], prefer_threaded=True)
 
 
-def key_handler(workshop: Workshop | None, is_presenting: bool) -> Callable[[str], None]:
+def presses(pressed: str, seen: dict[str, int]) -> tuple[str, int]:
+    """The key's name and how many presses ``"name:count"`` stands for. The browser sends
+    only the latest value while the server is busy (ipywidgets buffers a widget's
+    changes), so ten quick → presses can arrive as two messages: the count says how many
+    there were. ``seen`` keeps the last count (a new widget starts again at 1)."""
+    name, _, count_text = pressed.partition(":")
+    count = int(count_text) if count_text.isdigit() else 0
+    last = seen.get("count", 0)
+    seen["count"] = count
+    return name, count - last if count > last else 1
+
+
+def key_handler(workshop: Workshop | None, is_presenting: bool,
+                seen: dict[str, int] | None = None) -> Callable[[str], None]:
     """What the keys do (:class:`~sim.viz.browser.KeyShortcuts` names them): → or N
-    steps, Space plays / pauses, P switches presentation mode, Esc leaves it."""
+    steps (once per press), Space plays / pauses, P switches presentation mode, Esc
+    leaves it."""
+    seen = {} if seen is None else seen
 
     def on_key(pressed: str) -> None:
-        name = pressed.partition(":")[0]
+        name, n = presses(pressed, seen)
         if name == "step":
-            do_step(workshop)
+            if workshop is not None and not playing.value and not workshop.finished:
+                workshop.step(n)
+                force_update()
         elif name == "play" and workshop is not None and \
                 (playing.value or not workshop.finished):
             toggle_play()

@@ -6,9 +6,31 @@ from __future__ import annotations
 import solara
 from mesa.visualization.utils import update_counter
 
+from sim.viz.address import check_seed
 from sim.viz.labels import t
+from sim.viz.levers import Refused
 from sim.viz.play import SPEEDS, do_step, restart, toggle_play
-from sim.viz.session import View, measured_rate, playing, presenting, seed, speed
+from sim.viz.session import (
+    View,
+    input_refused,
+    measured_rate,
+    playing,
+    presenting,
+    seed,
+    speed,
+)
+
+
+def set_seed(value: int | None) -> None:
+    """A seed typed in the field: used as typed, or refused in one line (never clamped)."""
+    if value is None:
+        seed.set(None)
+        return
+    try:
+        seed.set(check_seed(str(value)))
+        input_refused.set(None)
+    except Refused as exc:
+        input_refused.set(exc)
 
 
 @solara.component
@@ -49,7 +71,7 @@ def RunControls(view: View) -> None:
             default_seed = workshop.seed if workshop is not None else (
                 int(scenario.run.seed) if scenario is not None else 1)
             solara.InputInt(t("seed", lang), value=default_seed,
-                            on_value=lambda v: seed.set(None if v is None else max(0, int(v))),
+                            on_value=set_seed,
                             classes=["govsim-seed"])
         with solara.Column(gap="2px", style={"margin-top": "6px"}):
             with solara.Tooltip(t("present_tip", lang)):

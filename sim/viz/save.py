@@ -22,6 +22,11 @@ from sim.scenario import Scenario, dump_toml, load_scenario
 from sim.viz.picker import SAVED_SUBDIR, resolve_scenario, scenarios_dir
 
 NAME = re.compile(r"[\w-]{1,60}")
+# Names Windows keeps for devices: a file "CON.toml" cannot be opened there, and a
+# workshop's saved scenarios travel between laptops.
+RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                      *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10)),
+                      "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"})
 
 
 class SaveRefused(InputError):
@@ -40,6 +45,9 @@ def check_name(name: str) -> str:
     if not NAME.fullmatch(stem):
         raise SaveRefused(f"{name!r}: a saved scenario's name is one word of letters, digits, "
                           "'_' or '-' (at most 60), no '/', '.' or spaces")
+    if stem.upper() in RESERVED:
+        raise SaveRefused(f"{name!r}: a device name on Windows (CON, PRN, AUX, NUL, COM1-9, "
+                          "LPT1-9); choose another name")
     return stem
 
 

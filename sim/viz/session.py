@@ -34,6 +34,8 @@ slider_nonce: solara.Reactive[int] = solara.reactive(0)  # bumped: sliders back 
 ghost: solara.Reactive[tuple[str, Any, int | None] | None] = solara.reactive(None)
 confirm_clear: solara.Reactive[bool] = solara.reactive(False)
 saved_count: solara.Reactive[int] = solara.reactive(0)  # bumped: the picker lists again
+# a value typed on the page that was not used (the seed field), said in one line
+input_refused: solara.Reactive[Any] = solara.reactive(None)
 save_message: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)
 
 
