@@ -7,11 +7,13 @@ over all residents each day.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, FixedAgent
+from scipy import stats
 
 from sim.issues import BY, RL, exponential_days
 from sim.work import Desk, Team
@@ -242,6 +244,28 @@ class CommunityCommittee(Office):
         self.meetings = self.failed_meetings = 0
         self.rules = model.p.consultation  # a pilot community may change its own [F35]
         self.meeting_rng = rng  # its own stream: other communities' meetings leave it alone
+        self._capacity: tuple[object, int] | None = None  # (rules, issues a meeting)
+        self.trust_at_start = model.community_trust(community)  # residents come first
+
+    def issues_per_meeting(self) -> int:
+        """Issues one micro-consultation tables: as set, or (``target_utilisation``) enough
+        that the collective issues arising here between meetings fill that share of what
+        meetings settle — agreed (``agree_share``) at a quorate meeting (its chance at the
+        starting trust) — so the agenda has a steady state."""
+        cp = self.rules
+        if cp.target_utilisation is None:
+            return cp.issues_per_meeting
+        if self._capacity is None or self._capacity[0] is not cp:
+            model = self.model
+            mine = model.places.micro_grid_community == self.community
+            per_day = float((model._lam[mine] * model.cats.collective_share).sum())
+            p = min(1.0, cp.turnout_per_trust * self.trust_at_start)
+            need = math.ceil(cp.quorum * cp.representatives - 1e-9)
+            quorate = float(stats.binom.sf(need - 1, cp.representatives, p))
+            settled = cp.agree_share * quorate * cp.target_utilisation
+            n = math.ceil(per_day * cp.every_days / settled) if settled > 0 else 100
+            self._capacity = (cp, max(1, n))
+        return self._capacity[1]
 
     def meets_on(self, day: int) -> tuple[bool, bool]:
         """Whether a micro-consultation, and whether the assembly, is held on ``day``."""
@@ -257,7 +281,7 @@ class CommunityCommittee(Office):
         cp = self.rules
         if not self.awaiting_consultation:
             return 0
-        take = len(self.awaiting_consultation) if assembly else cp.issues_per_meeting
+        take = len(self.awaiting_consultation) if assembly else self.issues_per_meeting()
         agenda = self.awaiting_consultation[:take]
         self.awaiting_consultation = self.awaiting_consultation[take:]
         model.workdays[self.community].add_governance(

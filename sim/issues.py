@@ -68,21 +68,41 @@ _COLUMNS: dict[str, tuple[np.dtype, object]] = {
     "u_works": (np.dtype(np.float32), 0.5),
 }
 
+# Kept only when a work-order flow mechanism is on (sim/tail.py), so that runs without
+# them carry no extra memory: the platform's closing (办结, which may come before the
+# need is met, or after it on a reply), its KPI deadline (extended, or restarted when an
+# order is returned or reopened), counts of returns, reopenings, extensions and closings
+# on paper, the last callback's verdict, and the order's own uniforms for each decision
+# (drawn at arrival from a stream of their own: paired across scenarios).
+FLOW_COLUMNS: dict[str, tuple[np.dtype, object]] = {
+    "closed_at": (np.dtype(np.float64), np.nan),
+    "kpi_deadline_at": (np.dtype(np.float64), np.nan),
+    "returns": (np.dtype(np.int8), 0),
+    "reopens": (np.dtype(np.int8), 0),
+    "extended": (np.dtype(np.bool_), False),
+    "paper_closings": (np.dtype(np.int8), 0),
+    "satisfied": (np.dtype(np.int8), -1),  # last callback: 1 satisfied, 0 not, -1 none
+    **{f"u_{what}": (np.dtype(np.float32), 0.5)
+       for what in ("return", "unmet", "extend", "satisfied", "reply", "paper")},
+}
+
 
 class IssueLog:
     """Columnar store of every issue raised so far (row index = issue id)."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, *, flow: bool = False) -> None:
         self.n = 0
         self._cap = max(16, capacity)
+        self.flow = flow  # the work-order flow's columns are kept (FLOW_COLUMNS)
+        self._columns = {**_COLUMNS, **FLOW_COLUMNS} if flow else _COLUMNS
         # Columns are plain attributes (log.raised_at[i]); they are replaced when the
         # log grows, so hold the log, never a column.
-        for name, (dtype, fill) in _COLUMNS.items():
+        for name, (dtype, fill) in self._columns.items():
             setattr(self, name, np.full(self._cap, fill, dtype=dtype))
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in _COLUMNS}
+        return {name: getattr(self, name) for name in self._columns}
 
     def __len__(self) -> int:
         return self.n
@@ -93,7 +113,7 @@ class IssueLog:
         need = self.n + k
         if need > self._cap:
             new_cap = max(need, 2 * self._cap)
-            for name, (dtype, fill) in _COLUMNS.items():
+            for name, (dtype, fill) in self._columns.items():
                 grown = np.full(new_cap, fill, dtype=dtype)
                 grown[: self.n] = getattr(self, name)[: self.n]
                 setattr(self, name, grown)
@@ -110,7 +130,8 @@ class IssueLog:
         day boundary) is not yet known, dispatched, started or resolved. Copies."""
         n = self.n
         c = {name: arr[:n].copy() for name, arr in self.cols.items()}
-        for when in ("known_at", "dispatched_at", "started_at", "resolved_at"):
+        times = ("known_at", "dispatched_at", "started_at", "resolved_at")
+        for when in (*times, "closed_at") if self.flow else times:
             later = c[when] >= until
             c[when][later] = np.nan
             if when == "known_at":
@@ -148,7 +169,32 @@ class IssueLog:
             "became_incident": c["became_incident"],
             "level_needed": pd.Categorical.from_codes(c["level_needed"], categories=list(LEVELS)),
             "collective": c["collective"],
+            **self._flow_frame(c, resolved),
         })
+
+    def _flow_frame(self, c: dict[str, np.ndarray], resolved: np.ndarray) -> dict[str, object]:
+        """The platform's side of each order (docs/outputs.md): without the work-order
+        flow it closes an order when its need is met, by the first deadline."""
+        n = self.n
+        via = np.isin(c["channel"], (CH["hotline"], CH["app"], CH["rider"])) | (
+            c["escalations"] > 0)
+        if self.flow:
+            closed_at, kpi = c["closed_at"], c["kpi_deadline_at"]
+            counts = {k: c[k].astype(np.int16) for k in ("returns", "reopens", "paper_closings")}
+            extended, sat = c["extended"], c["satisfied"]
+        else:
+            closed_at, kpi = c["resolved_at"], c["deadline_at"]
+            counts = {k: np.zeros(n, np.int16) for k in ("returns", "reopens", "paper_closings")}
+            extended, sat = np.zeros(n, bool), np.full(n, -1, np.int8)
+        closed = ~np.isnan(closed_at)
+        kpi_on_time = pd.array(np.where(closed, closed_at <= kpi, False), dtype="boolean")
+        kpi_on_time[~closed] = pd.NA
+        satisfied = pd.array(sat == 1, dtype="boolean")
+        satisfied[sat < 0] = pd.NA
+        return {"via_platform": via, "closed_at": closed_at, "kpi_deadline_at": kpi,
+                "kpi_on_time": kpi_on_time, **counts, "extended": extended,
+                "satisfied": satisfied, "incident_at": np.where(
+                    c["became_incident"], c["incident_at"], np.nan)}
 
 
 def _codes(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:

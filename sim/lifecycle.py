@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.issues import BY, CH, LV, RL, WAKING_HOURS, lognormal_days
+from sim.tail import is_platform_order
 from sim.work import Team
 
 if TYPE_CHECKING:
@@ -94,7 +95,12 @@ class IssueLifecycle:
             return False
         log.known_at[issue] = now
         log.channel[issue] = channel
-        log.deadline_at[issue] = now + self.cats.deadline[log.category[issue]]
+        if self.holidays is None:
+            log.deadline_at[issue] = now + self.cats.deadline[log.category[issue]]
+        else:  # deadlines may count working days [P11]
+            log.deadline_at[issue] = self.deadline_from(now, int(log.category[issue]))
+        if log.flow:  # the platform's clock starts with the resident's
+            log.kpi_deadline_at[issue] = log.deadline_at[issue]
         self.recorder.known += 1
         return True
 
@@ -168,7 +174,9 @@ class IssueLifecycle:
         log = self.issues
         log.work_left[issue] = hours
         urgent = bool(self.cats.urgent[log.category[issue]])
-        team.push(issue, urgent, float(log.deadline_at[issue]), now, hours)
+        # Units work to the deadline they are appraised on (extended, or restarted).
+        deadline = log.kpi_deadline_at[issue] if log.flow else log.deadline_at[issue]
+        team.push(issue, urgent, float(deadline), now, hours)
 
     def enqueue(self, issue: int, team: Team, now: float) -> None:
         log = self.issues
@@ -178,11 +186,21 @@ class IssueLifecycle:
         if math.isnan(log.dispatched_at[issue]):
             log.dispatched_at[issue] = now
         hours = log.work_hours[issue] if competent else self.p.staffing.triage_hours
+        if self.flow_on and is_platform_order(log, issue):
+            self.flow_enqueued(issue, team, now, float(hours))
         self.enqueue_work(issue, team, now, float(hours))
 
     def on_done(self, issue: int, team: Team, now: float) -> None:
         """A desk finished its work on an order: resolved here, or passed up."""
         log = self.issues
+        if self.flow_on:
+            if issue in self._returning:  # assessed as not this unit's own: returned
+                self.send_back(issue, team, now)
+                return
+            if self.dropped_reached(issue):  # closed on paper meanwhile
+                return
+            if self.p.work_orders.reopen_unsatisfied:
+                self._closer[issue] = team
         if team.resolves_all or (team.level >= log.level_needed[issue] + 1
                                  and not log.collective[issue]):
             level = team.level
@@ -195,6 +213,8 @@ class IssueLifecycle:
                 # repair crews [F17], property companies' own maintenance staff [F28] and
                 # on-the-spot fixes have no such wait.
                 st = self.p.staffing
+                if team.kind == "department" and self.to_crew(issue, team, now):
+                    return  # the works wait for the district's field crews
                 mean = 0.0 if team.kind == "property" else self.works_days[level]
                 u = float(log.u_works[issue])
                 if level == RL["grid"]:  # a share is settled on the spot when worked
@@ -227,6 +247,7 @@ class IssueLifecycle:
         log = self.issues
         log.escalations[issue] += 1
         self.recorder.escalations += 1
+        self.left_unit(issue)
         to_department = int(log.level[issue]) >= RL["street"] or bool(
             self.cats.utility[log.category[issue]])
         self.platform.pass_up(issue, now, bool(log.joint[issue]) and to_department)
@@ -254,6 +275,8 @@ class IssueLifecycle:
             if team.level <= here:
                 continue
             if team.staffed or team.level == RL["department"]:
+                if self.flow_on and self.returns_order(issue, team, now):
+                    return  # 部门回退: the unit will send it back
                 self.enqueue(issue, team, now)
                 return
             self.recorder.passed_on += 1  # nobody at this level: on to the next
@@ -327,7 +350,15 @@ class IssueLifecycle:
         self.platform.receive(issue, now, by_app=True)  # direct-report point [F25]
 
     def resolve(self, issue: int, level: int, by: int, now: float) -> None:
+        """The need is met (the resident's side); the platform's closing may differ
+        (``sim/tail.py``)."""
         log = self.issues
+        if self.flow_on:
+            if is_platform_order(log, issue):
+                if self.flow_close(issue, now):
+                    return  # closed with the need unmet
+            else:
+                log.closed_at[issue] = now
         log.resolved_at[issue] = now
         log.resolved_level[issue] = level
         log.resolved_by[issue] = by

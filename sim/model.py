@@ -33,17 +33,19 @@ from sim.agents import (
     VolunteerStation,
 )
 from sim.builder import build
+from sim.holidays import WorkCalendar
 from sim.issues import CategoryTable, IssueLog, time_of_day
 from sim.lifecycle import FINDS, IssueLifecycle
 from sim.outcomes import Recorder
 from sim.places import Places, ServiceAreas
 from sim.residents import GROUPS, Population, WordOfMouth
 from sim.scenario import Scenario
+from sim.tail import WATCHES, WorkOrderFlow
 from sim.work import Agenda, ShiftGroup, Team, Transit
 from sim.workday import CommunityWorkday
 
 
-class GovernanceModel(IssueLifecycle, mesa.Model):
+class GovernanceModel(IssueLifecycle, WorkOrderFlow, mesa.Model):
     """Community governance in a megacity, modelled on Nanjing's practice.
 
     Args:
@@ -105,8 +107,13 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self.rng_work, self.rng_services = self.rng.spawn(2)
         # Added after those: how long on-the-spot fixes and upper levels' works take.
         (self.rng_works,) = self.rng.spawn(1)
+        # Added after those: the work-order flow's per-order decisions (sim/tail.py),
+        # drawn only when one of its mechanisms is on.
+        (self.rng_flow,) = self.rng.spawn(1)
         self.cats = CategoryTable(scenario)
-        self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024)
+        self._init_flow()
+        self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024,
+                               flow=self.flow_on)
         # Desks' finishes and deliveries, run from one Mesa event (sim.work.Agenda).
         self.agenda = Agenda(self)
         self.transit = Transit(self, trace=trace)
@@ -117,9 +124,16 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         self._new_hidden: list[int] = []
         self._works_by: dict[int, int] = {}  # orders in follow-through -> who resolves
         self.given_up: list[int] = []  # unknown needs nobody found in time [P9]
+        # The working calendar, when holidays or working-day deadlines are on [P11].
+        cal = scenario.calendar
+        self.holidays = WorkCalendar(cal) if cal.holidays or cal.working_day_deadlines \
+            else None
         # The community itself: places, residents, staff, offices, services, platform,
         # riders, where issues arise, pilots (sim.builder, in that order).
         build(self, graph)
+        if cal.holidays:  # offices, crews and social-work stations close on holidays
+            for group in (self.office_shift, self.crew_shift, *self.social_shifts):
+                group.holidays = self.holidays
         self.datacollector = mesa.DataCollector(model_reporters={
             name: _last(name) for name in (
                 "raised", "resolved", "open", "on_time_share", "incidents", "admin_hours",
@@ -166,6 +180,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
 
     def works_on(self, day: int) -> bool:
         """Whether ``day`` is a workday for grid workers."""
+        if self.holidays is not None and self.p.calendar.holidays:
+            return self.holidays.is_workday(day, self.p.burden.workdays_per_week)
         return day % 7 < self.p.burden.workdays_per_week
 
     def run(self, days: int) -> None:
@@ -174,10 +190,9 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
 
     def _open_day(self, day: int) -> None:
         self._draw_arrivals(day)
-        b = self.p.burden
         if day == self.p.pilot.start_day and self.pilot_comm.any():
             self._start_pilot()
-        if day % 7 < b.workdays_per_week:
+        if self.works_on(day):
             u = self.rng_work.random(len(self.workdays))  # drawn for all: paired
             for workday, ui in zip(self.workdays, u.tolist(), strict=True):
                 visit = ui < workday.inspection_chance
@@ -187,6 +202,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             for workday in self.workdays:
                 workday.skip_day()
         self.office_shift.schedule(day)
+        self.crew_shift.schedule(day)
         self.property_shift.schedule(day)
         self.utility_shift.schedule(day)
         self.platform_shift.schedule(day)
@@ -208,7 +224,7 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
 
     def _close_day(self, day: int) -> None:
         now = float(day + 1)
-        workday = day % 7 < self.p.burden.workdays_per_week
+        workday = self.works_on(day)
         overloaded = sum(wd.close(now, workday) for wd in self.workdays)
         workers = self._grid_worker_list
         n_grids = self.places.n_grids
@@ -224,8 +240,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         else:
             patrol_by_grid = visit_by_grid = rounds_by_grid = np.zeros(n_grids)
         for team in (*self.community_teams, *self.street_teams, *self.department_teams,
-                     *self.utility_teams, *self.social_teams, self.platform.intake,
-                     *self.platform.centres):
+                     *self.crew_teams, *self.utility_teams, *self.social_teams,
+                     self.platform.intake, *self.platform.centres):
             for desk in team.desks:
                 desk.take_hours(now)  # other staff's hours are counted in summary only
         for station in self.stations:
@@ -272,12 +288,17 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         find_threshold = rng.exponential(1.0, n)
         find_u, find_v = rng.random((2, n)).astype(np.float32)
         u_works = self.rng_works.random(n).astype(np.float32)
+        flow = {}
+        if self.flow_on:  # each order's own uniforms for the flow's decisions
+            u = self.rng_flow.random((6, n)).astype(np.float32)
+            flow = {f"u_{what}": u[k] for k, what in enumerate(
+                ("return", "unmet", "extend", "satisfied", "reply", "paper"))}
         ids = self.issues.append(
             category=cat, micro_grid=mg, grid=pl.micro_grid_grid[mg],
             community=pl.micro_grid_community[mg], resident=resident, raised_at=t,
             level_needed=level, work_hours=work, collective=collective, incident_at=incident_at,
             need=need, joint=joint, u_route=u_route, find_threshold=find_threshold,
-            find_u=find_u, find_v=find_v, u_works=u_works)
+            find_u=find_u, find_v=find_v, u_works=u_works, **flow)
         self.recorder.raised(cat)
         residents = self.residents_list
         rider_report = self.report_by_app
@@ -337,7 +358,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
                                      "stale_report": [], "consultation": [], "hidden": [],
                                      "given_up": list(self.given_up)}
         teams = [*self.grid_teams, *self.community_teams, *self.street_teams,
-                 *self.department_teams, *self.utility_teams, *self.social_teams,
+                 *self.department_teams, *self.crew_teams, *self.utility_teams,
+                 *self.social_teams,
                  *(t for so in self.social_orgs for t in so.project_teams.values()),
                  *(t for teams in self.volunteer_teams for t in teams),
                  *(t for t in self.property_teams if t is not None),
@@ -346,6 +368,8 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             out["queued"].extend(team.queued())
             out["in_hand"].extend(d.current for d in team.desks if d.current >= 0)
         for _at, _, deliver, issue in self.transit._heap:
+            if deliver.__name__ in WATCHES:  # a deadline or a callback: holds nothing
+                continue
             news = deliver.__name__.startswith("report_") or deliver.__name__ in FINDS
             stale = news and not math.isnan(log.known_at[issue])
             out["stale_report" if stale else "in_transit"].append(issue)
@@ -353,6 +377,14 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
             out["consultation"].extend(committee.awaiting_consultation)
         hidden = np.concatenate((self._hidden, np.array(self._new_hidden, np.int64)))
         out["hidden"] = hidden[np.isnan(log.known_at[hidden])].tolist()
+        out["closed_unmet"] = []
+        if log.flow:  # closed by the platform, the need unmet: held nowhere that works it
+            n = log.n
+            closed = set(np.flatnonzero(~np.isnan(log.closed_at[:n])
+                                        & np.isnan(log.resolved_at[:n])).tolist())
+            for kind in ("queued", "in_hand", "in_transit"):
+                out[kind] = [i for i in out[kind] if i not in closed]
+            out["closed_unmet"] = sorted(closed)
         return out
 
     def daily_frame(self) -> pd.DataFrame:
@@ -374,7 +406,13 @@ class GovernanceModel(IssueLifecycle, mesa.Model):
         frame["pilot"] = self.pilot_comm[frame["community"].to_numpy()]
         frame["neighbourhood"] = pd.Categorical.from_codes(
             pl.community_type[frame["community"].to_numpy()], categories=list(pl.type_names))
-        return frame[frame["raised_at"] < self.time].reset_index(drop=True)
+        # With a warm-up, the window's issues: raised in it, or carried over (still open
+        # when it started).
+        w = float(self.p.run.warmup_days)
+        frame["carried_over"] = frame["raised_at"] < w
+        keep = (frame["raised_at"] < self.time) & (
+            ~frame["carried_over"] | ~(frame["resolved_at"] < w))
+        return frame[keep].reset_index(drop=True)
 
     def summary(self) -> dict[str, float]:
         return self.recorder.summary()

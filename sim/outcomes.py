@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim.costs import COST_KEYS, annual_costs, headcount
 from sim.issues import BY, CH, RESOLVED_LEVELS
+from sim.kpi import KPI_KEYS, platform_kpis
 from sim.residents import GROUPS
 from sim.scenario import DEFAULT_NEIGHBOURHOOD_TYPES, Scenario
 
@@ -21,7 +22,7 @@ DAILY_COLUMNS: tuple[str, ...] = (
     "overloaded_workers", "mean_trust", "trust_sd", "raised_total", "known_total",
     "resolved_total", "open_known", "open_unknown", "on_time_share", "grid_queue",
     "governance_hours", "visit_hours", "passed_on", "platform_queue", "meetings_failed",
-    "enrolled_riders",
+    "enrolled_riders", "returned", "reopened", "extended", "paper_closed",
 )
 
 
@@ -29,7 +30,8 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "days", "residents", "grid_workers", "raised", "known", "resolved", "open_at_end",
     "resolution_rate", "on_time_share", "median_days_to_resolve", "p90_days_to_resolve",
     "mean_days_to_resolve", "q1_days_to_close", "median_days_to_close",
-    "closed_within_7d_share", "escalation_share",
+    "q3_days_to_close", "mean_days_to_close", "p90_days_to_close",
+    "closed_within_7d_share", "escalation_share", "warmup_days", "carried_over",
     *(f"resolved_at_{level}_share" for level in RESOLVED_LEVELS),
     "hazards", "hazards_caught", "incidents", "hazards_caught_share", "admin_hours",
     "case_hours", "patrol_hours", "admin_share", "worker_hours", "overload_share",
@@ -38,7 +40,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "patrol_share", "passed_on", "mean_dispatch_days", "p90_dispatch_days",
     "meetings_failed", "consultation_resolved", "enrolled_riders", "rider_points",
     "volunteer_resolved", "social_org_resolved", "reported_share", "pilot_communities",
-    *COST_KEYS,
+    *KPI_KEYS, *COST_KEYS,
 )
 
 
@@ -71,21 +73,46 @@ def summary_keys(category_names: list[str], type_names: list[str] | None = None)
 
 
 class Recorder:
-    """Counts what happens during a day and writes one row at the day's close."""
+    """Counts what happens during a day and writes one row at the day's close.
+
+    With a warm-up (``run.warmup_days`` = w) the tables cover the window from day w: the
+    ``_total`` columns count from its start and the levels (``open`` ...) include the
+    issues still open when it started (carried over; docs/outputs.md).
+    """
 
     def __init__(self, model: GovernanceModel) -> None:
         self.model = model
         self.rows: list[dict[str, Any]] = []
+        self.start = model.p.run.warmup_days  # the first day of the tables
         self.raised_by_category = np.zeros(len(model.cats), dtype=np.int64)
         self.raised_total = self.known_total = self.resolved_total = 0
         self.on_time_total = self.late_total = 0
         self.worker_days = self.overloaded_days = 0
+        self.open_base = self.known_base = 0  # open (and known) when the window started
         self._reset()
 
     def _reset(self) -> None:
         self.n_raised = self.known = self.n_resolved = self.on_time = self.late = 0
         self.incidents = self.escalations = 0
         self.passed_on = self.meetings_failed = 0
+        self.returned = self.reopened = self.extended = self.paper_closed = 0
+
+    @property
+    def window(self) -> list[dict[str, Any]]:
+        """The daily rows of the window (after the warm-up)."""
+        return self.rows[self.start:] if self.start else self.rows
+
+    def _start_window(self) -> None:
+        """The warm-up is over: totals count from here; what is open is carried over."""
+        m = self.model
+        self.open_base = self.raised_total - self.resolved_total
+        self.known_base = self.known_total - self.resolved_total
+        self.raised_total = self.known_total = self.resolved_total = 0
+        self.on_time_total = self.late_total = 0
+        self.worker_days = self.overloaded_days = 0
+        self.trust_at_start = m.mean_trust
+        self.reports_at_start = m.reports.copy()
+        self.points_at_start = sum(r.points for r in m._rider_list)
 
     def raised(self, categories: np.ndarray) -> None:
         self.n_raised += len(categories)
@@ -118,7 +145,7 @@ class Recorder:
             "raised": self.n_raised,
             "known": self.known,
             "resolved": self.n_resolved,
-            "open": self.raised_total - self.resolved_total,
+            "open": self.open_base + self.raised_total - self.resolved_total,
             "resolved_on_time": self.on_time,
             "resolved_late": self.late,
             "incidents": self.incidents,
@@ -132,8 +159,9 @@ class Recorder:
             "raised_total": self.raised_total,
             "known_total": self.known_total,
             "resolved_total": self.resolved_total,
-            "open_known": self.known_total - self.resolved_total,
-            "open_unknown": self.raised_total - self.known_total,
+            "open_known": self.known_base + self.known_total - self.resolved_total,
+            "open_unknown": self.open_base - self.known_base + self.raised_total
+            - self.known_total,
             "on_time_share": self.on_time_total / self.resolved_total
             if self.resolved_total else float("nan"),
             "grid_queue": sum(len(t) for t in m.grid_teams),
@@ -143,11 +171,17 @@ class Recorder:
             "platform_queue": len(m.platform.intake) + sum(len(t) for t in m.platform.centres),
             "meetings_failed": self.meetings_failed,
             "enrolled_riders": m.enrolled_riders,
+            "returned": self.returned,
+            "reopened": self.reopened,
+            "extended": self.extended,
+            "paper_closed": self.paper_closed,
         })
         self._reset()
+        if day == self.start - 1:  # the warm-up's last day: the window starts now
+            self._start_window()
 
     def daily_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows, columns=list(DAILY_COLUMNS))
+        frame = pd.DataFrame(self.window, columns=list(DAILY_COLUMNS))
         ints = [c for c in DAILY_COLUMNS if c not in {
             "admin_hours", "case_hours", "patrol_hours", "mean_trust", "trust_sd",
             "on_time_share", "governance_hours", "visit_hours"}]
@@ -160,7 +194,13 @@ class Recorder:
         # same instant: what it did is not counted, as no daily row holds it yet).
         log = _Columns(m.issues.as_of(m.time))
         n = m.issues.n
+        w = float(self.start)
+        # The window's issues: raised in it, or carried over (raised in the warm-up and
+        # still open when the window started). Without a warm-up: every issue raised.
         upto = log.raised_at[:n] < m.time
+        if w > 0:
+            upto &= (log.raised_at[:n] >= w) | ~(log.resolved_at[:n] < w)
+        new = log.raised_at[:n][upto] >= w  # raised in the window
         raised_at = log.raised_at[:n][upto]
         resolved_at = log.resolved_at[:n][upto]
         deadline = log.deadline_at[:n][upto]
@@ -170,9 +210,11 @@ class Recorder:
         hazard = m.cats.hazard[cat]
         incident = log.became_incident[:n][upto]
         caught = hazard & done & ~incident
+        if w > 0:  # incidents in the window (a carried-over one may date from before)
+            incident = incident & (log.incident_at[:n][upto] >= w)
         level = log.resolved_level[:n][upto]
         esc = log.escalations[:n][upto]
-        daily = self.rows
+        daily = self.window
         admin = sum(r["admin_hours"] for r in daily)
         case = sum(r["case_hours"] for r in daily)
         patrol = sum(r["patrol_hours"] for r in daily)
@@ -197,11 +239,11 @@ class Recorder:
             "days": float(len(daily)),
             "residents": float(n_res),
             "grid_workers": float(len(m._grid_worker_list)),
-            "raised": float(upto.sum()),
-            "known": float((~np.isnan(log.known_at[:n][upto])).sum()),
+            "raised": float(new.sum()),
+            "known": float((known_at >= w).sum()),
             "resolved": float(done.sum()),
             "open_at_end": float((~done).sum()),
-            "resolution_rate": share(done.sum(), upto.sum()),
+            "resolution_rate": share(done.sum(), new.sum()),
             "on_time_share": share((resolved_at[done] <= deadline[done]).sum(), done.sum()),
             "median_days_to_resolve": float(np.median(days)) if days.size else float("nan"),
             "p90_days_to_resolve": float(np.quantile(days, 0.9)) if days.size else float("nan"),
@@ -209,13 +251,19 @@ class Recorder:
             # "Days to close" as NYC 311 counts them [P7]: from known to resolved.
             "q1_days_to_close": _q(close, 0.25),
             "median_days_to_close": _q(close, 0.5),
+            # The long tail [P7, P12]: third quartile, mean and 90th percentile.
+            "q3_days_to_close": _q(close, 0.75),
+            "mean_days_to_close": float(close.mean()) if close.size else float("nan"),
+            "p90_days_to_close": _q(close, 0.9),
             "closed_within_7d_share": share((close <= 7.0).sum(), close.size),
             "escalation_share": share((esc[done] > 0).sum(), done.sum()),
+            "warmup_days": w,
+            "carried_over": float((~new).sum()),
         }
         for code, name in enumerate(RESOLVED_LEVELS):
             out[f"resolved_at_{name}_share"] = share((level[done] == code).sum(), done.sum())
         out.update({
-            "hazards": float(hazard.sum()),
+            "hazards": float((hazard & new).sum()),
             "hazards_caught": float(caught.sum()),
             "incidents": float(incident.sum()),
             "hazards_caught_share": share(caught.sum(), caught.sum() + incident.sum()),
@@ -227,8 +275,9 @@ class Recorder:
             "overload_share": share(self.overloaded_days, self.worker_days),
             "mean_trust": m.mean_trust,
             "trust_sd": m.trust_sd,
-            "trust_change": m.mean_trust - m.trust_start,
-            "participation": share(int(np.count_nonzero(m.reports)), n_res),
+            "trust_change": m.mean_trust - (self.trust_at_start if w else m.trust_start),
+            "participation": share(int(np.count_nonzero(
+                m.reports - self.reports_at_start if w else m.reports)), n_res),
             "governance_hours": governance,
             "visit_hours": visits,
             "self_governance_share": share(governance + visits + patrol, hours),
@@ -242,15 +291,22 @@ class Recorder:
             "meetings_failed": float(sum(r["meetings_failed"] for r in daily)),
             "consultation_resolved": float((by[done] == BY["consultation"]).sum()),
             "enrolled_riders": float(m.enrolled_riders),
-            "rider_points": float(sum(r.points for r in m._rider_list)),
+            "rider_points": float(sum(r.points for r in m._rider_list)
+                                  - (self.points_at_start if w else 0)),
             "volunteer_resolved": float((by[done] == BY["volunteer"]).sum()),
             "social_org_resolved": float((by[done] == BY["social_organisation"]).sum()),
             "reported_share": share(
                 np.isin(channel, (CH["grid_worker"], CH["micro_grid_worker"], CH["hotline"],
-                                  CH["app"]))[log.resident[:n][upto] >= 0].sum(),
-                (log.resident[:n][upto] >= 0).sum()),
+                                  CH["app"]))[(log.resident[:n][upto] >= 0) & new].sum(),
+                ((log.resident[:n][upto] >= 0) & new).sum()),
             "pilot_communities": float(m.pilot_comm.sum()),
         })
+        counted = {k: float(sum(r[k] for r in daily)) for k in (
+            "returned", "reopened", "extended", "paper_closed")}
+        table = np.zeros(n, bool)
+        table[:n] = upto
+        out.update(platform_kpis(log, table, ~(log.known_at[:n] < w),
+                                 m.p.appraisal.response_days, counted))
         out.update(annual_costs(m.p, headcount(m)))  # yuan a year (sim/costs.py)
         for k, name in enumerate(m.cats.names):
             sel = done & (cat == k)

@@ -61,8 +61,9 @@ def simulate(
     seed: SeedLike | None = None,
     progress: bool = False,
 ) -> RunResult:
-    """Run ``scenario`` for ``days`` (default: the scenario's) from ``seed``."""
-    days = scenario.run.days if days is None else days
+    """Run ``scenario`` for ``days`` (default: the scenario's) from ``seed``, after its
+    warm-up (``run.warmup_days``, left out of the tables)."""
+    days = (scenario.run.days if days is None else days) + scenario.run.warmup_days
     seed = scenario.run.seed if seed is None else seed
     start = time.perf_counter()
     model = GovernanceModel(scenario, rng=seed)

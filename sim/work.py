@@ -314,7 +314,8 @@ class Transit:
 class ShiftGroup:
     """Desks that open together each day (one Mesa event a day for all of them)."""
 
-    __slots__ = ("__weakref__", "close_hour", "desks", "model", "open_hour", "workdays")
+    __slots__ = ("__weakref__", "close_hour", "desks", "holidays", "model", "open_hour",
+                 "workdays")
 
     def __init__(self, model: mesa.Model, desks: list[Desk], open_hour: float,
                  close_hour: float, workdays: int) -> None:
@@ -323,8 +324,13 @@ class ShiftGroup:
         self.open_hour = open_hour
         self.close_hour = close_hour
         self.workdays = workdays  # per week
+        # The working calendar (sim.holidays.WorkCalendar) when public holidays close
+        # these desks; None: every week alike.
+        self.holidays = None
 
     def works_on(self, day: int) -> bool:
+        if self.holidays is not None:
+            return self.holidays.is_workday(day, self.workdays)
         return day % 7 < self.workdays
 
     def schedule(self, day: int) -> None:

@@ -77,3 +77,15 @@ def make_offices(model: GovernanceModel) -> None:
                                     b.workdays_per_week)
     model.utility_shift = ShiftGroup(model, [d for t in model.utility_teams for d in t.desks],
                                      start, start + hours, ut.days_per_week)
+    # Departments' field crews (work_orders.department_crews_per_100k; none by default):
+    # one queue a district, office hours on working days.
+    crews = p.work_orders.department_crews_per_100k
+    model.crew_teams = [Team("crew", RL["department"], BY["department"], d, model.crew_done,
+                             resolves_all=True) for d in range(pl.n_districts)]
+    crew_desks = []
+    if crews > 0:
+        for d, team in enumerate(model.crew_teams):
+            for _ in range(max(1, round(crews * res_district[d] / 100_000))):
+                crew_desks.append(Desk(model, team, model.issues))
+            team.daily_hours = len(team.desks) * hours * b.workdays_per_week / 7
+    model.crew_shift = ShiftGroup(model, crew_desks, start, start + hours, b.workdays_per_week)

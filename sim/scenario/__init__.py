@@ -17,7 +17,8 @@ The package, from the bottom up:
   ``work`` (burden, staffing, micro-grids, riders), ``platform`` (channels, the
   platform), ``cogovernance`` (volunteers, social organisations, utilities,
   consultation), ``categories`` (issue categories and their default table) and
-  ``costs`` (costs and pilots);
+  ``costs`` (costs and pilots), ``flow`` (the working calendar, work orders' long tail
+  and the appraisal on the platform's KPIs);
 - ``keys`` (dotted keys over the schema), ``validation`` (data into a scenario, errors
   as one line) and ``writer`` (TOML with each value's source);
 - ``root``: :class:`Scenario`, every section under one root;
@@ -28,6 +29,7 @@ from sim.scenario.base import LEVELS, Level, ScenarioError, cited
 from sim.scenario.categories import CATEGORIES_SOURCE, DEFAULT_CATEGORIES, Category, Handling
 from sim.scenario.cogovernance import Consultation, SocialOrgs, Utilities, Volunteers
 from sim.scenario.costs import PILOT_KEYS, Costs, Pilot
+from sim.scenario.flow import Appraisal, Calendar, WorkOrders
 from sim.scenario.loading import load_scenario, parse_overrides, read_toml, scenario_from_dict
 from sim.scenario.places import (
     DEFAULT_NEIGHBOURHOOD_TYPES,
@@ -54,7 +56,9 @@ __all__ = [
     "NEIGHBOURHOOD_TYPES_SOURCE",
     "PILOT_KEYS",
     "SCALE_PRESETS",
+    "Appraisal",
     "Burden",
+    "Calendar",
     "Category",
     "Channels",
     "Consultation",
@@ -78,6 +82,7 @@ __all__ = [
     "Ties",
     "Utilities",
     "Volunteers",
+    "WorkOrders",
     "cited",
     "dump_toml",
     "load_scenario",

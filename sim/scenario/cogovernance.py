@@ -76,6 +76,12 @@ class Consultation(_Section):
     issues_per_meeting: int = cited(
         10, "assumption: collective issues one micro-consultation can take", ge=1, le=100
     )
+    target_utilisation: float | None = cited(
+        None, "assumption: None = issues_per_meeting as set. Else each community tables, "
+        "per meeting, enough issues that collective issues arriving (its residents x the "
+        "categories' collective rates, per every_days) fill this share of what its "
+        "meetings settle (x agree_share x the chance of a quorum at the starting trust): "
+        "below 1 the agenda has a steady state (docs/model.md, Consultation)", gt=0, le=1)
     prep_hours: float = cited(
         4.0, "assumption: worker hours to prepare and hold a meeting", ge=0, le=100
     )

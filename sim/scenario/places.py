@@ -30,6 +30,10 @@ class RunParams(_Section):
 
     days: int = cited(365, "assumption: one simulated year", ge=1, le=3650)
     seed: int = cited(1, "assumption: any fixed root seed", ge=0, le=2**63 - 1)
+    warmup_days: int = cited(
+        0, "assumption: 0 = the tables start with the run, from an empty city. Days run "
+        "before the tables start, so they cover a city in its steady state (issues open "
+        "at the window's start are carried over: docs/outputs.md)", ge=0, le=3650)
 
 
 class Layout(_Section):

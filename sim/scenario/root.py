@@ -14,6 +14,7 @@ from sim.scenario.base import _Section, cited
 from sim.scenario.categories import CATEGORIES_SOURCE, DEFAULT_CATEGORIES, Category
 from sim.scenario.cogovernance import Consultation, SocialOrgs, Utilities, Volunteers
 from sim.scenario.costs import PILOT_KEYS, Costs, Pilot
+from sim.scenario.flow import Appraisal, Calendar, WorkOrders
 from sim.scenario.keys import _default_source, _flatten, _prefixes, _set_dotted
 from sim.scenario.places import Layout, Neighbourhoods, Residents, RunParams, Ties
 from sim.scenario.platform import Channels, Platform
@@ -44,6 +45,9 @@ class Scenario(_Section):
     consultation: Consultation = Field(default_factory=Consultation)
     pilot: Pilot = Field(default_factory=Pilot)
     costs: Costs = Field(default_factory=Costs)
+    calendar: Calendar = Field(default_factory=Calendar)
+    work_orders: WorkOrders = Field(default_factory=WorkOrders)
+    appraisal: Appraisal = Field(default_factory=Appraisal)
     categories: dict[str, Category] = Field(
         default_factory=lambda: {k: Category(**v) for k, v in DEFAULT_CATEGORIES.items()},
         json_schema_extra={"source": CATEGORIES_SOURCE},
