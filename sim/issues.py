@@ -79,7 +79,7 @@ FLOW_COLUMNS: dict[str, tuple[np.dtype, object]] = {
     "kpi_deadline_at": (np.dtype(np.float64), np.nan),
     "returns": (np.dtype(np.int8), 0),
     "reopens": (np.dtype(np.int8), 0),
-    "extended": (np.dtype(np.bool_), False),
+    "extended": (np.dtype(np.int8), 0),  # 1 applied and refused, 2 granted
     "paper_closings": (np.dtype(np.int8), 0),
     "satisfied": (np.dtype(np.int8), -1),  # last callback: 1 satisfied, 0 not, -1 none
     **{f"u_{what}": (np.dtype(np.float32), 0.5)
@@ -181,7 +181,7 @@ class IssueLog:
         if self.flow:
             closed_at, kpi = c["closed_at"], c["kpi_deadline_at"]
             counts = {k: c[k].astype(np.int16) for k in ("returns", "reopens", "paper_closings")}
-            extended, sat = c["extended"], c["satisfied"]
+            extended, sat = c["extended"] == 2, c["satisfied"]
         else:
             closed_at, kpi = c["resolved_at"], c["deadline_at"]
             counts = {k: np.zeros(n, np.int16) for k in ("returns", "reopens", "paper_closings")}

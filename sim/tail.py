@@ -73,9 +73,10 @@ class WorkOrderFlow:
         if wo.extensions and not log.extended[issue]:
             slack = float(log.kpi_deadline_at[issue]) - now
             need = team.backlog_days() + hours / max(team.daily_hours, 1e-9)
-            if need > slack:
-                log.extended[issue] = True  # one application an order
+            if need > slack:  # one application an order: 1 refused, 2 granted
+                log.extended[issue] = 1
                 if log.u_extend[issue] < wo.extension_approval:
+                    log.extended[issue] = 2
                     log.kpi_deadline_at[issue] = self._later(
                         float(log.kpi_deadline_at[issue]), wo.extension_days)
                     self.recorder.extended += 1
@@ -119,7 +120,8 @@ class WorkOrderFlow:
         (部门回退): it assesses it, then sends it back to the district centre."""
         log, share = self.issues, self.p.work_orders.return_share
         k = int(log.returns[issue]) + 1
-        if share <= 0 or k > MAX_RETURNS or log.u_return[issue] >= share ** k:
+        if (share <= 0 or team.level < RL["street"] or k > MAX_RETURNS
+                or log.u_return[issue] >= share ** k):
             return False
         log.level[issue] = team.level
         self._returning.add(issue)
