@@ -29,7 +29,8 @@ from sim.viz.cards import (
     largest_gap,
 )
 from sim.viz.compare import Workshop
-from sim.viz.graph_view import TYPE_COLOURS, draw_graph, layout_for, types_present
+from sim.viz.graph_draw import draw_graph
+from sim.viz.graph_view import TYPE_COLOURS, layout_for, types_present
 from sim.viz.labels import LANGS, t
 from sim.viz.live import LiveGraph
 from sim.viz.picker import resolve_scenario

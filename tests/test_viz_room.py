@@ -32,7 +32,7 @@ from sim.viz.cards import (
 from sim.viz.charts import draw_charts, series_bands, x_extent
 from sim.viz.compare import Workshop, verdict
 from sim.viz.export import caption, captioned_png, file_stem, runs_csv
-from sim.viz.graph_view import draw_graph
+from sim.viz.graph_draw import draw_graph
 from sim.viz.labels import LANGS
 from sim.viz.levers import LEVERS
 from sim.viz.live import LiveCharts, LiveGraph

@@ -17,7 +17,8 @@ from sim.scenario import load_scenario
 from sim.viz.charts import chart_series, draw_charts
 from sim.viz.compare import Workshop, format_difference, format_value
 from sim.viz.export import PNG_MAGIC, figure_png, file_stem, runs_csv
-from sim.viz.graph_view import compute_layout, draw_graph, layout_for
+from sim.viz.graph_draw import draw_graph
+from sim.viz.graph_view import compute_layout, layout_for
 from sim.viz.levers import LEVERS, changed_levers, lever_values
 from sim.viz.picker import list_scenarios, resolve_scenario
 from sim.viz.style import available_cjk_fonts, use_page_style

@@ -100,3 +100,41 @@ module.exports = {
 </script>
 """).tag(sync=True)
     query = traitlets.Unicode("").tag(sync=True)
+
+
+class PictureBox(ipyvue.VueTemplate):
+    """Reports the room its parent has for pictures, as ``"width,height"`` in CSS pixels:
+    the parent's width and the window's height below the parent's top (rounded to 10 px,
+    so a scroll bar or a pixel of rounding does not redraw). The projector draws its
+    pictures at exactly that size (:mod:`sim.viz.projector`), so their text is as large
+    on the screen as it was drawn."""
+
+    template = traitlets.Unicode("""
+<template><span class="govsim-picture-box" style="display: none" :data-box="box"></span></template>
+<script>
+module.exports = {
+    mounted() {
+        const parent = this.$el.parentElement;
+        this.measure = () => {
+            const r = parent.getBoundingClientRect();
+            const w = Math.floor(parent.clientWidth / 10) * 10;
+            const h = Math.floor((window.innerHeight - r.top - 6) / 10) * 10;
+            const box = w + "," + h;
+            if (w > 0 && box !== this.box) { this.box = box; }
+        };
+        this.observer = new ResizeObserver(() => this.measure());
+        this.observer.observe(parent);
+        window.addEventListener("resize", this.measure);
+        // the cards above may grow a line after the first frame: look again now and then
+        this.timer = setInterval(this.measure, 1000);
+        this.measure();
+    },
+    destroyed() {
+        if (this.observer) { this.observer.disconnect(); }
+        clearInterval(this.timer);
+        window.removeEventListener("resize", this.measure);
+    }
+}
+</script>
+""").tag(sync=True)
+    box = traitlets.Unicode("").tag(sync=True)

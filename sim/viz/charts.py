@@ -171,13 +171,16 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
                 limits: dict[str, tuple[float, float]] | None = None,
                 bands: dict[str, BandSpec] | None = None, band_seeds: int = 0,
                 ghost: tuple[str, pd.DataFrame, int | None] | None = None,
-                animated: bool = False) -> Figure:
+                animated: bool = False, text_size: float | None = None,
+                margins: tuple[float, float, float, float] | None = None) -> Figure:
     """Charts for one run or a baseline and a changed run (role, daily frame, workers).
 
     ``panels``: which charts (all, in a 2x3 grid with a legend panel; one: a single
     chart). ``bands``: the seeds' range around the changed (or only) run.
     ``ghost``: the previous run (label, frame, workers), drawn as a faint line.
     ``animated``: lines and bands are left out of a plain draw (the page blits them).
+    ``text_size``: every label in points (the projector's large type; title 2 pt more),
+    with ``margins`` (left, bottom, right, top as figure fractions) to make room for it.
     The artists are kept in ``fig.govsim_lines`` / ``fig.govsim_bands`` by (role, key).
     """
     keys = list(panels) if panels else list(PANEL_KEYS)
@@ -185,7 +188,8 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
     # A fixed layout (no layout engine): drawing stays fast enough to redraw every frame.
     fig = Figure(figsize=figsize)
     if single:
-        axes = [fig.add_axes((0.1, 0.14, 0.86, 0.74))]
+        left, bottom, right, top = margins or (0.1, 0.14, 0.96, 0.88)
+        axes = [fig.add_axes((left, bottom, right - left, top - bottom))]
     else:
         axes = list(fig.subplots(2, 3).ravel())
         fig.subplots_adjust(left=0.06, right=0.99, top=0.94, bottom=0.09, wspace=0.3,
@@ -205,10 +209,11 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
         title = t(key, lang)
         if key == "chart_hours" and not any(w for *_, w in runs):
             title = t("chart_hours_total", lang)
-        ax.set_title(title, fontsize=13 if single else 10)
-        ax.set_xlabel(t("axis_day", lang), fontsize=10 if single else 8)
-        ax.set_ylabel(t(ylabel, lang), fontsize=10 if single else 8)
-        ax.tick_params(labelsize=9 if single else 7)
+        size = text_size or (10 if single else 8)
+        ax.set_title(title, fontsize=size + 2 if text_size else (13 if single else 10))
+        ax.set_xlabel(t("axis_day", lang), fontsize=size)
+        ax.set_ylabel(t(ylabel, lang), fontsize=size)
+        ax.tick_params(labelsize=text_size or (9 if single else 7))
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(4, integer=ylabel == "axis_issues"))
         ax.grid(alpha=0.25)
@@ -259,10 +264,10 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
     if single:
         if entries:
             axes[0].legend([h for _, h in entries], [lab for lab, _ in entries],
-                           loc="upper left", fontsize=10, frameon=False)
+                           loc="upper left", fontsize=text_size or 10, frameon=False)
         if empty:
             axes[0].text(0.5, 0.5, t("no_data", lang), ha="center", va="center",
-                         fontsize=11, transform=axes[0].transAxes, color="#777777")
+                         fontsize=text_size or 11, transform=axes[0].transAxes, color="#777777")
         return fig
     legend_ax = axes[-1]
     legend_ax.axis("off")

@@ -53,9 +53,7 @@ def cards_html(lang: str, stats: list[CardStat], gap: GapStat | None = None) -> 
         if comparing:
             text = (f"{s.arrow} {format_card_change(s.card, s.change, lang)} "
                     f"{t('card_vs_baseline', lang)} · {t('verdict_' + s.verdict, lang)}")
-            parts.append(tag("div", text, {"class": "govsim-card-change",
-                                           "data-verdict": s.verdict,
-                                           "style": f"color: {s.colour}"}))
+            parts.append(change_div(text, s.verdict, s.colour))
         if s.seeds > 1 and comparing:
             interval = format_interval(s.card, s.change_low, s.change_high, lang, change=True)
             note = t("card_change_interval", lang, n=s.seeds, interval=interval, agree=s.agree)
@@ -72,6 +70,16 @@ def cards_html(lang: str, stats: list[CardStat], gap: GapStat | None = None) -> 
     return "".join(cards)
 
 
+def change_div(text: str, verdict: str, colour: str) -> str:
+    """A card's change line; its last part (the verdict, "变好" / "better") never breaks
+    inside (a projector's narrow card wrapped 变差 between its two characters)."""
+    lead, sep, word = text.rpartition(" · ")
+    body = html.escape(lead + sep) + tag("span", word, {"class": "govsim-verdict"}) if sep \
+        else html.escape(text)
+    return (f'<div class="govsim-card-change" data-verdict="{html.escape(verdict)}" '
+            f'style="color: {html.escape(colour)}">{body}</div>')
+
+
 def gap_card_html(lang: str, g: GapStat) -> str:
     """The largest-gap card: the gap in large type, what it is in words, its change."""
     value = format_gap_value(g, lang)
@@ -83,9 +91,7 @@ def gap_card_html(lang: str, g: GapStat) -> str:
              tag("div", format_gap(g, lang), {"class": "govsim-card-what"})]
     comparing = g.baseline is not None
     if comparing and g.key is not None:
-        parts.append(tag("div", format_gap_change(g, lang),
-                         {"class": "govsim-card-change", "data-verdict": g.verdict,
-                          "style": f"color: {g.colour}"}))
+        parts.append(change_div(format_gap_change(g, lang), g.verdict, g.colour))
     if g.seeds > 1 and comparing:
         note = t("card_change_interval", lang, n=g.seeds, agree=g.agree,
                  interval=format_interval(GAP_CARD, g.change_low, g.change_high, lang,

@@ -357,6 +357,10 @@ LABELS: dict[str, dict[str, str]] = {
     "scn_no_micro_grid": {"zh": "没有微网格", "en": "No micro-grids"},
     "scn_mobile_grid_6000": {"zh": "6000 名流动网格员", "en": "6,000 mobile grid workers"},
     "scn_combined_reform": {"zh": "综合改革", "en": "Combined reform"},
+    "scn_calibrated_baseline": {"zh": "南京现状（校准后）", "en": "Nanjing today (calibrated)"},
+    "scn_calibrated_staffing_22": {"zh": "每万人 22 名社区工作者（校准后）", "en":
+                                   "22 workers per 10,000 (calibrated)"},
+    "scn_pilot_f35": {"zh": "F35 试点（全市）", "en": "F35 pilot (whole city)"},
 }
 
 _FIELD = re.compile(r"{(\w+)[^}]*}")

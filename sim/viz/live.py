@@ -31,10 +31,10 @@ from sim.viz.charts import (
     panel_values,
     y_limits,
 )
+from sim.viz.graph_draw import draw_graph
 from sim.viz.graph_view import (
     OPEN_CMAP,
     TRUST_CMAP,
-    draw_graph,
     layout_for,
     open_norm_top,
     place_style,

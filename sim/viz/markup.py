@@ -28,10 +28,18 @@ CSS = """
 .govsim-story { font-size: 1.0em; line-height: 1.35; }
 .govsim-present .govsim-story { font-size: 1.12em; }
 .govsim-present-day { font-size: 1.9em; font-weight: 700; white-space: nowrap; }
-.govsim-present-pictures { display: flex; gap: 8px; align-items: flex-start; }
-.govsim-present-pictures > div { flex: 1 1 0; min-width: 0; }
-.govsim-present-pictures img { display: block; max-width: 100%; max-height: 300px;
-  object-fit: contain; }
+.govsim-present-pictures { display: flex; gap: 10px; align-items: flex-start;
+  width: 100%; }
+.govsim-present-pictures > div { min-width: 0; }
+.govsim-svg svg { display: block; width: 100%; height: auto; }
+.govsim-present-legend { display: flex; flex-wrap: wrap; gap: 0 14px; font-size: 17px;
+  line-height: 1.3; }
+.govsim-legend-item { white-space: nowrap; }
+.govsim-legend-mark { margin-right: 3px; }
+.govsim-present .govsim-card-interval { font-size: 0.9em; }
+.govsim-card-change, .govsim-card-what, .govsim-card-label { word-break: keep-all;
+  overflow-wrap: normal; }
+.govsim-verdict { white-space: nowrap; }
 .govsim-type-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center;
   font-size: 0.9em; margin: 4px 0; }
 .govsim-type { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }

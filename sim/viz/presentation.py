@@ -1,9 +1,8 @@
-"""Presentation mode: for a projector at 1280x720, no controls but Step / Play: the day,
-the headline, the graph and one chart of the room's choosing."""
+"""Presentation mode: for a projector (1280x720 up to 1920x1080), no controls but Step /
+Play: the day, the headline, the graph and one chart of the room's choosing, drawn at
+the size the screen gives them with large type (:mod:`sim.viz.projector`)."""
 
 from __future__ import annotations
-
-import threading
 
 import solara
 from mesa.visualization.utils import update_counter
@@ -11,10 +10,9 @@ from mesa.visualization.utils import update_counter
 from sim.viz.charts import PANEL_KEYS
 from sim.viz.headline import StoryAndCards
 from sim.viz.labels import t
-from sim.viz.live import IMAGE_FORMAT, LiveCharts, LiveGraph
-from sim.viz.pictures import GRAPH_DPI, PRESENT_CHART_SIZE, draw_pictures
 from sim.viz.play import do_step, toggle_play
-from sim.viz.session import View, colour_by, ghost, playing, present_chart, presenting
+from sim.viz.projector import PresentPictures
+from sim.viz.session import View, playing, present_chart, presenting
 
 
 @solara.component
@@ -24,18 +22,7 @@ def PresentView(view: View) -> None:
     workshop = view.workshop
     assert workshop is not None
     lang = view.lang
-    reps = view.built.replicates
-    n_done = len(reps.done()) if reps is not None else 0
     chart_key = present_chart.value
-    live_graph = solara.use_memo(lambda: LiveGraph(GRAPH_DPI), dependencies=[])
-    live_charts = solara.use_memo(
-        lambda: LiveCharts(PRESENT_CHART_SIZE, GRAPH_DPI, panels=(chart_key,)),
-        dependencies=[chart_key])
-    lock = solara.use_memo(threading.Lock, dependencies=[])
-    deps = [workshop, update_counter.value, lang, colour_by.value, n_done, ghost.value,
-            chart_key]
-    graph_png, charts_png = solara.use_memo(
-        lambda: draw_pictures(view, live_graph, live_charts, lock), deps)
     finished = workshop.finished
     with solara.Column(gap="6px", classes=["govsim-present"],
                        style={"padding": "0 4px", "max-width": "100%"}):
@@ -56,8 +43,4 @@ def PresentView(view: View) -> None:
             solara.Button(t("exit_present", lang), icon_name="mdi-close", text=True,
                           on_click=lambda: presenting.set(False), classes=["govsim-present-off"])
         StoryAndCards(view)
-        with solara.Div(classes=["govsim-present-pictures"]):
-            with solara.Div():
-                solara.Image(graph_png, format=IMAGE_FORMAT, classes=["govsim-graph"])
-            with solara.Div():
-                solara.Image(charts_png, format=IMAGE_FORMAT, classes=["govsim-charts"])
+        PresentPictures(view, chart_key)

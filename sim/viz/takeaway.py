@@ -9,7 +9,7 @@ from mesa.visualization.utils import update_counter
 from sim.errors import InputError
 from sim.viz.charts import draw_charts
 from sim.viz.export import caption, captioned_png, file_stem, runs_csv
-from sim.viz.graph_view import draw_graph
+from sim.viz.graph_draw import draw_graph
 from sim.viz.labels import t
 from sim.viz.levers import changed_levers
 from sim.viz.opening import scenarios_root
