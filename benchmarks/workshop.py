@@ -13,11 +13,26 @@ browser (``performance.now()``); the median of ``--clicks`` clicks after 3 warm-
 at community scale. Targets: <= 150 ms for one run, <= 250 ms comparing.
 **Play**: simulated days per second seen on the page at the default speed (target >= 5).
 Figures on a shared machine are upper bounds: the load average is printed with them.
+
+**Many tables** (``--many``; a workshop is many people)::
+
+    python benchmarks/workshop.py --many            # 8 tables, 30 sessions
+
+- *stepping at once*: ``--tables`` pages (8) each click Step ``--clicks`` times, all at
+  the same moment; the time from each click to its new day and pictures, over every
+  click of every page: median (target <= 400 ms) and p90 (target <= 1 s);
+- *Play fair*: the same pages press Play together and play ``--seconds`` (20 s) at the
+  default speed; the days each reached, and the spread (every table within 20% of the
+  others: ``max / min - 1 <= 0.2``);
+- *memory*: the server's resident size (its process and children, psutil) with
+  ``--sessions`` (30) pages open, each stepped once (target <= 1.5 GB), and 60 s after
+  they all close (released: back near where it started).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -93,6 +108,96 @@ def play_rate(browser: object, url: str, seconds: float) -> float:
     return (d1 - d0) / (t1 - t0)
 
 
+def server_rss_mb(pid: int) -> float:
+    """Resident size of the server and its children (the seeds' pool), in MB."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    procs = [proc, *proc.children(recursive=True)]
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total / 2**20
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: float,
+                      sessions: int) -> None:
+    import asyncio
+
+    from playwright.async_api import async_playwright
+    from viz_fixtures import CHROMIUM, CHROMIUM_ARGS
+
+    async def open_page(browser: object, query: str = "?lang=en") -> object:
+        ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+        page = await ctx.new_page()
+        await page.goto(url + query)
+        await page.wait_for_selector(".govsim-graph", timeout=120_000)
+        await page.wait_for_selector(".govsim-charts", timeout=120_000)
+        return page
+
+    async def day(page: object) -> int:
+        text = await page.locator(".govsim-day").first.inner_text()  # type: ignore[attr-defined]
+        return int(re.search(r"(\d+)", text).group(1))
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        rss0 = server_rss_mb(pid)
+        print(f"server at start: {rss0:.0f} MB; {load()}", flush=True)
+        pages = [await open_page(browser) for _ in range(tables)]
+        await asyncio.sleep(2.0)
+
+        async def clicker(page: object) -> list[float]:
+            out = []
+            for _ in range(clicks):
+                out.append(float(await page.evaluate(STEP_JS)))  # type: ignore[attr-defined]
+            return out
+
+        for page in pages:  # warm-up: the first frames build the figures
+            await page.evaluate(STEP_JS)  # type: ignore[attr-defined]
+        times = [t for ts in await asyncio.gather(*(clicker(pg) for pg in pages)) for t in ts]
+        print(f"{tables} tables stepping at once: median {statistics.median(times):.0f} ms, "
+              f"p90 {quantile(times, 0.9):.0f} ms, worst {max(times):.0f} ms over "
+              f"{len(times)} clicks (targets: median <= 400 ms, p90 <= 1000 ms); {load()}",
+              flush=True)
+        starts = [await day(pg) for pg in pages]
+        await asyncio.gather(*(pg.locator(".govsim-play").click() for pg in pages))  # type: ignore[attr-defined]
+        await asyncio.sleep(seconds)
+        await asyncio.gather(*(pg.locator(".govsim-play").click() for pg in pages))  # type: ignore[attr-defined]
+        await asyncio.sleep(1.0)
+        played = [await day(pg) - d0 for pg, d0 in zip(pages, starts, strict=True)]
+        spread = max(played) / max(min(played), 1) - 1
+        print(f"Play, {tables} tables for {seconds:.0f} s at speed 10: days {sorted(played)}; "
+              f"spread max/min - 1 = {100 * spread:.0f}% (target <= 20%); {load()}",
+              flush=True)
+        for pg in pages:
+            await pg.context.close()  # type: ignore[attr-defined]
+        more = []
+        for _ in range(sessions):
+            pg = await open_page(browser)
+            await pg.evaluate(STEP_JS)  # type: ignore[attr-defined]
+            more.append(pg)
+        await asyncio.sleep(3.0)
+        full = server_rss_mb(pid)
+        print(f"server with {sessions} sessions open: {full:.0f} MB (target <= 1536 MB); "
+              f"{load()}", flush=True)
+        for pg in more:
+            await pg.context.close()  # type: ignore[attr-defined]
+        for wait in (30, 30):
+            await asyncio.sleep(wait)
+            print(f"  after close +{wait} s: {server_rss_mb(pid):.0f} MB", flush=True)
+        after = server_rss_mb(pid)
+        print(f"server 60 s after every session closed: {after:.0f} MB (started at "
+              f"{rss0:.0f} MB, peak {full:.0f} MB: {100 * (full - after) / max(full - rss0, 1):.0f}"
+              f"% of the growth released); {load()}", flush=True)
+        await browser.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,7 +205,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="pages per mode")
     parser.add_argument("--play", action="store_true", help="also measure play speed")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--many", action="store_true",
+                        help="only the many-tables figures (stepping at once, fair play, "
+                             "memory)")
+    parser.add_argument("--tables", type=int, default=8)
+    parser.add_argument("--sessions", type=int, default=30)
     args = parser.parse_args()
+    if args.many:
+        import asyncio
+
+        log = Path(tempfile.mkdtemp()) / "viz_server.log"
+        print(f"before: {load()}")
+        for srv in start_page_server(log):
+            asyncio.run(many_tables(srv.url, srv.proc.pid, args.tables, args.clicks,
+                                    max(args.seconds, 20.0), args.sessions))
+        return
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.mkdtemp()) / "viz_server.log"

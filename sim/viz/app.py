@@ -26,6 +26,7 @@ from __future__ import annotations
 import solara
 import solara.lab
 
+from sim.viz import serving
 from sim.viz.address import make_query
 from sim.viz.browser import AddressBar, BrowserLanguages, KeyShortcuts
 from sim.viz.choosers import CompareControls, LanguageSwitch, ScenarioPicker, ScenarioSelect
@@ -112,6 +113,7 @@ from sim.viz.takeaway import ExportControls, SaveControls
 from sim.viz.working_view import Outcomes, Views, outcomes_html
 
 use_page_style()
+serving.install()  # count sessions; free a closed session's memory
 
 __all__ = [
     "CSS", "DEFAULT_SCENARIO", "FRAME_SECONDS", "GRAPH_DPI", "IDLE_SECONDS",

@@ -7,11 +7,13 @@ Like Mesa's ``ModelController``: a threaded ``solara.lab.use_task`` steps the ru
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
 import solara
 import solara.lab
+import solara.lifecycle
 from mesa.visualization.utils import force_update
 
 from sim.viz.compare import Workshop
@@ -42,26 +44,32 @@ def restart() -> None:
     generation.set(generation.value + 1)
 
 
-def play_loop(workshop: Workshop) -> None:
-    """Advance while playing at about ``speed`` days a second, redrawing every frame.
+def play_loop(workshop: Workshop, closed: threading.Event | None = None) -> None:
+    """Advance while playing at ``speed`` days a second of wall-clock time, redrawing
+    every frame.
 
-    Drawing a frame takes longer than a simulated day, so each frame advances as many
-    days as the last frame took at the chosen speed; and each frame is followed by a
-    pause (at least ``IDLE_SECONDS``), so clicks (pause, language, levers) get through.
+    Each frame advances the days the clock says are due since Play was pressed (at
+    least one, at most ``MAX_FRAME_SECONDS`` worth), then pauses (at least
+    ``IDLE_SECONDS``) so clicks get through. A table whose frames come slowly (a busy
+    server with many tables) takes bigger steps, so every table playing at one speed
+    reaches about the same day: fair, whatever the order the server serves them in.
     """
-    started = time.perf_counter()
+    started, day0, rate = time.perf_counter(), workshop.day, max(1, int(speed.value))
     done = 0
-    cycle = max(FRAME_SECONDS, 1.3 * workshop.draw_seconds)
-    while playing.value and not workshop.finished:
+    while playing.value and not workshop.finished and not (closed and closed.is_set()):
         t0 = time.perf_counter()
-        rate = max(1, int(speed.value))
-        n = max(1, round(rate * cycle))
+        if max(1, int(speed.value)) != rate:  # a new speed: count from now
+            started, day0, rate = t0, workshop.day, max(1, int(speed.value))
+        # the first day at once, then what the clock says is due
+        due = 1.0 + day0 + rate * (t0 - started) - workshop.day
+        if due < 1.0:  # ahead of the clock (slow speeds): wait for the next day
+            time.sleep(min((1.0 - due) / rate, FRAME_SECONDS))
+            continue
+        n = min(int(due), max(1, round(rate * MAX_FRAME_SECONDS)))
         done += workshop.step(n)
         force_update()  # redraws the page (in this thread)
         busy = time.perf_counter() - t0
-        pause = max(n / rate - busy, IDLE_SECONDS, 0.25 * busy)
-        time.sleep(pause)
-        cycle = min(busy + pause, MAX_FRAME_SECONDS)
+        time.sleep(max(IDLE_SECONDS, 0.25 * busy))
         measured_rate.set(done / (time.perf_counter() - started))
     if workshop.finished:
         playing.set(False)
@@ -76,7 +84,7 @@ def use_play(built: Built) -> None:
         if workshop is not None and playing.value:
             if built.replicates is not None:
                 built.replicates.start()
-            play_loop(workshop)
+            play_loop(workshop, solara.lifecycle.kernel_closed_event())
 
     solara.lab.use_task(loop, dependencies=[playing.value, workshop], prefer_threaded=True)
 

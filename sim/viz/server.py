@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sim.viz.picker import ENV_SCENARIO
+from sim.viz.serving import CULL_TIMEOUT
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -31,6 +32,8 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_ASSETS_PROXY": "true",  # served from the installed solara-assets package
     "SOLARA_MODE": "production",
     "MPLBACKEND": "Agg",
+    # a closed tab's session (models, pictures) is freed soon, not after 24 h
+    "SOLARA_KERNEL_CULL_TIMEOUT": CULL_TIMEOUT,
 }
 
 
