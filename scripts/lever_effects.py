@@ -6,6 +6,7 @@ year at community scale unless stated. It prints a Markdown table of the mean pa
 difference and its 95% t-interval, "no effect" where the interval spans zero.
 
     python scripts/lever_effects.py [REPLICATES [WORKERS]]   # default 10 and 2 processes
+    python scripts/lever_effects.py 10 2 --long-tail         # the long tail's rows only
 """
 
 from __future__ import annotations
@@ -107,6 +108,44 @@ CASES: list[tuple[str, str, dict, dict, list[str]]] = [
 ]
 
 
+# The long tail from mechanisms and the KPI gap (issue 19): each switch off -> on on
+# today's baseline (run alone with --long-tail).
+CALLBACKS = {"work_orders.callbacks": True}
+UNMET = {**CALLBACKS, "work_orders.unmet_share": 0.18}
+LONG_TAIL: list[tuple[str, str, dict, dict, list[str]]] = [
+    ("public holidays off → on [P11]", "nanjing_baseline", {}, {"calendar.holidays": True},
+     ["mean_days_to_close", "p90_days_to_close", "on_time_share"]),
+    ("deadlines in working days off → on [P11]", "nanjing_baseline", {},
+     {"calendar.working_day_deadlines": True}, ["on_time_share", "kpi_on_time_share"]),
+    ("department crews 0 → 13 per 100k", "nanjing_baseline", {},
+     {"work_orders.department_crews_per_100k": 13.0},
+     ["mean_days_to_close", "p90_days_to_close", "on_time_share"]),
+    ("returns (部门回退) 0 → 20%", "nanjing_baseline", {}, {"work_orders.return_share": 0.2},
+     ["mean_days_to_close", "on_time_share", "kpi_on_time_share"]),
+    ("reopen after unsatisfied callback off → on (18% unmet)", "nanjing_baseline", UNMET,
+     {"work_orders.reopen_unsatisfied": True},
+     ["need_met_share", "resolution_rate", "kpi_mean_days_to_close"]),
+    ("extensions (延期) off → on", "nanjing_baseline", {}, {"work_orders.extensions": True},
+     ["kpi_on_time_share", "on_time_share", "p90_days_to_close"]),
+    ("waiting on a reply 0 → 1 day", "nanjing_baseline", {}, {"work_orders.reply_days": 1.0},
+     ["kpi_mean_days_to_close", "kpi_on_time_share", "on_time_share"]),
+    ("on-time appraisal weight 0 → 1 [P3]", "nanjing_baseline", CALLBACKS,
+     {"appraisal.on_time_weight": 1.0},
+     ["kpi_on_time_share", "need_met_share", "kpi_gap", "kpi_satisfied_share"]),
+    ("on-time appraisal weight 1 → 0.3 (P3 reform), 18% unmet", "nanjing_baseline",
+     {**UNMET, "appraisal.on_time_weight": 1.0}, {"appraisal.on_time_weight": 0.3},
+     ["kpi_on_time_share", "need_met_share", "kpi_gap"]),
+    ("on-time appraisal weight 0 → 1 (12 per 10k)", "nanjing_baseline",
+     {**CALLBACKS, "staffing.workers_per_10k": 12.0}, {"appraisal.on_time_weight": 1.0},
+     ["kpi_on_time_share", "need_met_share", "kpi_gap"]),
+    ("warm-up 0 → 365 days", "nanjing_baseline", {}, {"run.warmup_days": 365},
+     ["on_time_share", "mean_days_to_close", "consultation_resolved"]),
+    ("consultation agenda: 10 a meeting → target 0.8", "nanjing_baseline", {},
+     {"consultation.target_utilisation": 0.8},
+     ["on_time_share_suggestion", "consultation_resolved", "governance_hours"]),
+]
+
+
 def _pair(job: tuple[str, dict, dict, int]) -> tuple[dict, dict]:
     name, ref, change, seed = job
     a = load_scenario(f"scenarios/{name}.toml", ref or None)
@@ -114,15 +153,16 @@ def _pair(job: tuple[str, dict, dict, int]) -> tuple[dict, dict]:
     return simulate(a, seed=seed).summary, simulate(b, seed=seed).summary
 
 
-def main(replicates: int, workers: int) -> None:
-    jobs = [(name, ref, change, k) for _, name, ref, change, _ in CASES
+def main(replicates: int, workers: int, cases: list | None = None) -> None:
+    cases = CASES if cases is None else cases
+    jobs = [(name, ref, change, k) for _, name, ref, change, _ in cases
             for k in range(replicates)]
     with ProcessPoolExecutor(workers) as pool:
         done = list(tqdm(pool.map(_pair, jobs), total=len(jobs), desc="lever runs",
                          file=sys.stderr))
     print("| lever | outcome | reference | change (95% CI) |")
     print("|---|---|---|---|")
-    for i, (label, _name, _ref, _change, outcomes) in enumerate(CASES):
+    for i, (label, _name, _ref, _change, outcomes) in enumerate(cases):
         runs = done[i * replicates:(i + 1) * replicates]
         for outcome in outcomes:
             d = np.array([y[outcome] - x[outcome] for x, y in runs])
@@ -136,5 +176,6 @@ def main(replicates: int, workers: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10,
-         int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 10, int(args[1]) if len(args) > 1 else 2,
+         LONG_TAIL if "--long-tail" in sys.argv else None)
