@@ -47,3 +47,26 @@ def day_pattern(day: int) -> re.Pattern[str]:
 def pages(browser: Any, srv: PageServer, n: int, query: str) -> Iterator[Any]:
     for _ in range(n):
         yield open_page(browser, srv, query)
+
+
+def start_room_server(log: Path, codes: Any) -> Iterator[PageServer]:
+    """The page's server behind the room's join code, on 127.0.0.1 only."""
+    import subprocess
+
+    from viz_fixtures import ProxyTrap
+
+    from sim.viz import server
+
+    trap = ProxyTrap()
+    port = server.free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = server.start(None, "127.0.0.1", port, extra_env=trap.env(), stdout=out,
+                            stderr=subprocess.STDOUT, room=codes)
+        try:
+            url = server.url_for("127.0.0.1", port)
+            server.wait_ready(proc, url, timeout=90)
+            yield PageServer(url=url, proc=proc, trap=trap, log=log)
+        finally:
+            server.stop(proc)
+            trap.close()

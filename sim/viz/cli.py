@@ -10,6 +10,7 @@ import sys
 from sim.errors import InputError
 from sim.viz import server
 from sim.viz.picker import load_for_page, scenarios_dir
+from sim.viz.room import RoomCodes, join_url, make_codes, qr_terminal
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,11 +23,15 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", nargs="?", metavar="SCENARIO.toml",
                    help="scenario file in scenarios/ to open first")
-    p.add_argument("--host", default=server.DEFAULT_HOST,
+    p.add_argument("--host", default=None,
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=server.DEFAULT_PORT,
                    help=f"port (default {server.DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--room", action="store_true",
+                   help="serve the room's network (host 0.0.0.0 unless --host is given) "
+                        "behind a join code; prints the code, a QR code and the "
+                        "facilitator's code")
     p.set_defaults(handler=run_viz)
     return p
 
@@ -34,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
     """The scenario name (checked by the picker) and the port; InputError when wrong."""
     name = None
+    if args.host is None:
+        args.host = ROOM_HOST if getattr(args, "room", False) else server.DEFAULT_HOST
     if args.scenario:
         # Refuse a broken, oversized or city-scale file now, not in the page after the
         # server started.
@@ -54,6 +61,30 @@ def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
     return name, port
 
 
+ROOM_HOST = "0.0.0.0"
+
+
+def lan_address() -> str:
+    """This machine's address on the room's network (no packet leaves: a UDP socket's
+    route is looked up, nothing is sent); 127.0.0.1 when there is none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return str(s.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def room_banner(codes: RoomCodes, host: str, port: int) -> str:
+    shown = lan_address() if host in ("0.0.0.0", "") else host
+    base = server.url_for(shown, port)
+    link = join_url(base, codes.join)
+    return (f"join code: {codes.join}    (tables: open {base} and type it, or scan)\n"
+            f"{qr_terminal(link)}{link}\n"
+            f"facilitator's code: {codes.facilitator}  (keep it: {base}join, then the code; "
+            f"{base}room shows the join code and QR code to project)")
+
+
 def _stop_on_signal(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -64,9 +95,13 @@ def run_viz(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop_on_signal)
     url = server.url_for(args.host, port)
-    proc = server.start(name, args.host, port, open_browser=not args.no_browser)
+    codes = make_codes() if args.room else None
+    proc = server.start(name, args.host, port, open_browser=not args.no_browser and not codes,
+                        room=codes)
     print(f"govsim viz: serving {name or 'the default scenario'} at {url} "
           "(Ctrl+C to stop)", file=sys.stderr, flush=True)
+    if codes is not None:
+        print(room_banner(codes, args.host, port), file=sys.stderr, flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:

@@ -339,6 +339,19 @@ LABELS: dict[str, dict[str, str]] = {
                       "Not used: {name}={value}: {allowed}"},
     "allowed_range": {"zh": "允许 {lo} 至 {hi}", "en": "allowed {lo} to {hi}"},
     "allowed_whole": {"zh": "允许 {lo} 至 {hi} 的整数", "en": "allowed whole numbers {lo} to {hi}"},
+    "join_title": {"zh": "加入工作坊", "en": "Join the workshop"},
+    "join_text": {"zh": "请输入主持人给出的加入码（或扫描二维码）。", "en":
+                  "Type the join code the facilitator shows (or scan the QR code)."},
+    "join_code": {"zh": "加入码", "en": "Join code"},
+    "join_button": {"zh": "加入", "en": "Join"},
+    "join_wrong": {"zh": "加入码不对，请再试一次。", "en": "That code is not right; try again."},
+    "room_title": {"zh": "加入本工作坊", "en": "Join this workshop"},
+    "room_text": {"zh": "在同一网络中用手机或电脑扫描二维码，或打开下面的地址并输入加入码。",
+                  "en": "On the same network, scan the QR code with a phone or laptop, or "
+                        "open the address below and type the join code."},
+    "room_open_page": {"zh": "打开工作坊页面", "en": "Open the workshop page"},
+    "room_facilitator_only": {"zh": "此页面只对主持人开放（需要主持人码）。", "en":
+                              "This page is for the facilitator (the facilitator's code)."},
     "address_ignored": {"zh": "地址中无法识别（已忽略）：{items}", "en":
                         "Not understood in the address (ignored): {items}"},
     "caption": {"zh": "{scenario}；改变的杠杆：{levers}；随机种子 {seed}；第 {day} 天", "en":

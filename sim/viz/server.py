@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sim.viz.picker import ENV_SCENARIO
+from sim.viz.room import RoomCodes
 from sim.viz.serving import CULL_TIMEOUT
 
 DEFAULT_HOST = "127.0.0.1"
@@ -66,6 +67,11 @@ def solara_command(host: str, port: int, open_browser: bool = False) -> list[str
     ]
 
 
+def room_command(host: str, port: int) -> list[str]:
+    """The command line of the page's server behind the room's join code."""
+    return [sys.executable, "-m", "sim.viz.room_server", "--host", host, "--port", str(port)]
+
+
 def server_env(scenario: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(OFFLINE_ENV)
@@ -82,11 +88,14 @@ def server_env(scenario: str | None, extra: Mapping[str, str] | None = None) -> 
 
 def start(scenario: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
           open_browser: bool = False, extra_env: Mapping[str, str] | None = None,
-          stdout: int | None = None, stderr: int | None = None) -> subprocess.Popen[bytes]:
-    """Start the server in its own process group (so it can be stopped with its children)."""
+          stdout: int | None = None, stderr: int | None = None,
+          room: RoomCodes | None = None) -> subprocess.Popen[bytes]:
+    """Start the server in its own process group (so it can be stopped with its children).
+    With ``room`` codes, behind the join-code gate (:mod:`sim.viz.room`)."""
+    env = server_env(scenario, {**(extra_env or {}), **(room.env() if room else {})})
     return subprocess.Popen(
-        solara_command(host, port, open_browser),
-        env=server_env(scenario, extra_env),
+        room_command(host, port) if room else solara_command(host, port, open_browser),
+        env=env,
         start_new_session=True,
         stdout=stdout,
         stderr=stderr,
