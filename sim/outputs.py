@@ -19,9 +19,12 @@ A refusal is an :class:`OutputError` (exit code 2, one line naming the place).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -190,3 +193,25 @@ def _check_writable(place: Path, shown: str) -> None:
     except OSError as exc:
         raise OutputError(f"{shown}: cannot write in {anchor} ({exc.strerror or exc}); "
                           "choose another place (--out DIR)") from None
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A fresh hidden folder beside ``target`` to write into; when the block finishes it
+    replaces ``target`` (all files or none: readers see the old folder or the new one),
+    and if the block raises it is removed and ``target`` is left as it was. Every command
+    writes its folder this way (a run, a report, a fit of work orders)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)

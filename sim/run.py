@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -103,28 +100,16 @@ def write_run(result: RunResult, out_dir: str | Path) -> Path:
     place; an existing ``out_dir`` is replaced only after the new one is complete, and
     only if it is an earlier run folder (or empty): see :mod:`sim.outputs`.
     """
-    from sim.outputs import resolve_output
+    from sim.outputs import resolve_output, staged_folder
 
     # Never replace what is not a run folder (a user's folder, a batch's results).
     out = resolve_output(out_dir, "run", default=None, origin=str(out_dir))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with staged_folder(out) as tmp:
         write_parquet(result.daily, tmp / "daily.parquet")
         write_parquet(result.issues, tmp / "issues.parquet")
         _write_text(tmp / "summary.json", json.dumps(_jsonable(result.summary), indent=2))
         _write_text(tmp / "scenario.toml", result.scenario.to_toml())
         _write_text(tmp / "manifest.json", json.dumps(manifest(result), indent=2))
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -31,7 +31,8 @@ from sim.experiments.report_labels import (
     param_label,
     setup_fonts,
 )
-from sim.experiments.report_page import Figures, Page, staged
+from sim.experiments.report_page import Figures, Page
+from sim.outputs import staged_folder
 
 
 def make_planning_report(root: str | Path, out: str | Path | None = None) -> Path:
@@ -47,7 +48,7 @@ def make_planning_report(root: str | Path, out: str | Path | None = None) -> Pat
         raise InputError(f"{root}/manifest.json: kind: {kind!r}; this page is for optimise "
                          "and discover results (use `govsim report` for the others)")
     target = Path(out) if out is not None else root / "report"
-    with staged(target) as staging:
+    with staged_folder(target) as staging:
         lab = Labels(setup_fonts() is not None)
         figs = Figures(staging)
         if kind == "optimise":

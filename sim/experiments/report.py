@@ -31,7 +31,7 @@ from sim.experiments.report_figures import (
     fig_sensitivity,
 )
 from sim.experiments.report_labels import Labels, fmt, setup_fonts
-from sim.experiments.report_page import Figures, Page, staged
+from sim.experiments.report_page import Figures, Page
 from sim.experiments.report_readers import (
     check_readable,
     closure_histograms,
@@ -39,6 +39,7 @@ from sim.experiments.report_readers import (
     hist_quantile,
     scenario_description,
 )
+from sim.outputs import staged_folder
 
 # Cumulative and level series read better than daily counts (which jump by weekday).
 DAILY_PREFERRED = ("open", "resolved_total", "on_time_share", "mean_trust", "incidents",
@@ -69,7 +70,7 @@ def make_report(root: str | Path, out: str | Path | None = None, quiet: bool = T
     target = resolve_output(out, "report", default=None if out is not None else root / "report",
                             origin=str(root))
     check_readable(root, runs)
-    with staged(target) as staging:
+    with staged_folder(target) as staging:
         try:
             _build(root, manifest, runs, staging)
         except pa.ArrowException as exc:  # damaged inside, past the footer checked above

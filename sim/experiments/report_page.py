@@ -11,13 +11,9 @@ Both the batch/sweep report and the planning pages are built with it.
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import io
-import os
-import shutil
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -128,19 +124,3 @@ def _template() -> jinja2.Template:
     return env.get_template("report.html.j2")
 
 
-@contextlib.contextmanager
-def staged(target: Path) -> Iterator[Path]:
-    """A fresh staging folder beside ``target`` that replaces ``target`` if the block
-    finishes; if it raises, the staging folder is removed and ``target`` is untouched."""
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir(parents=True)
-    try:
-        yield staging
-        if target.exists():
-            old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-            os.rename(target, old)
-            shutil.rmtree(old, ignore_errors=True)
-        os.rename(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
