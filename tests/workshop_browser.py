@@ -49,7 +49,8 @@ def pages(browser: Any, srv: PageServer, n: int, query: str) -> Iterator[Any]:
         yield open_page(browser, srv, query)
 
 
-def start_room_server(log: Path, codes: Any) -> Iterator[PageServer]:
+def start_room_server(log: Path, codes: Any,
+                      extra_env: dict[str, str] | None = None) -> Iterator[PageServer]:
     """The page's server behind the room's join code, on 127.0.0.1 only."""
     import subprocess
 
@@ -61,7 +62,8 @@ def start_room_server(log: Path, codes: Any) -> Iterator[PageServer]:
     port = server.free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = server.start(None, "127.0.0.1", port, extra_env=trap.env(), stdout=out,
+        env = {**trap.env(), **(extra_env or {})}
+        proc = server.start(None, "127.0.0.1", port, extra_env=env, stdout=out,
                             stderr=subprocess.STDOUT, room=codes)
         try:
             url = server.url_for("127.0.0.1", port)

@@ -2,8 +2,9 @@
 
 ``?scenario=nanjing_baseline.toml&lang=zh&seed=7&staffing.workers_per_10k=30&compare=
 nanjing_baseline.toml&view=present`` reopens that view: a reload or a shared link shows
-the same run. Levers are named by their scenario keys (any lever in
-:data:`sim.viz.levers.LEVERS`, so a new lever is carried without touching this file).
+the same run. ``table=3`` names the device's table in a room (:mod:`sim.viz.room_state`).
+Levers are named by their scenario keys (any lever in :data:`sim.viz.levers.LEVERS`, so
+a new lever is carried without touching this file).
 Anything the page cannot use is listed in ``ignored`` (and shown), never guessed at.
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from sim.viz.labels import LANGS, t
 from sim.viz.levers import LEVER_BY_KEY, Refused, number
+from sim.viz.room_state import TableRefused, check_table
 
 VIEWS: tuple[str, ...] = ("page", "present")
 
@@ -28,6 +30,7 @@ class Address:
     levers: dict[str, int | float] = field(default_factory=dict)
     baseline: str | None = None  # comparing with this file when set
     view: str = "page"
+    table: str | None = None  # the table this device sits at (a room's workshop)
     ignored: tuple[str, ...] = ()  # "key=value" items that were not understood
     # one line per known key whose value was refused: the key and what is allowed
     refused: tuple[Refused, ...] = ()
@@ -72,6 +75,11 @@ def parse_address(search: str | None) -> Address:
             out["baseline"] = value
         elif key == "view" and value in VIEWS:
             out["view"] = value
+        elif key == "table" and value:
+            try:
+                out["table"] = check_table(value)
+            except TableRefused:
+                ignored.append(f"{key}={value[:40]}")
         elif key in LEVER_BY_KEY:
             try:
                 out["levers"][key] = LEVER_BY_KEY[key].check(value)
@@ -83,7 +91,8 @@ def parse_address(search: str | None) -> Address:
 
 
 def make_query(scenario: str | None, lang: str, seed: int | None,
-               levers: Mapping[str, Any], baseline: str | None, view: str = "page") -> str:
+               levers: Mapping[str, Any], baseline: str | None, view: str = "page",
+               table: str | None = None) -> str:
     """The query string (no ``?``) for a view; levers in the order :data:`LEVERS` lists."""
     pairs: list[tuple[str, str]] = []
     if scenario:
@@ -98,4 +107,6 @@ def make_query(scenario: str | None, lang: str, seed: int | None,
         pairs.append(("compare", baseline))
     if view != "page":
         pairs.append(("view", view))
+    if table:
+        pairs.append(("table", table))
     return urlencode(pairs, safe="/.")

@@ -109,6 +109,7 @@ from sim.viz.session import (
     speed,
 )
 from sim.viz.style import use_page_style
+from sim.viz.table_panel import TablePanel, use_table
 from sim.viz.takeaway import ExportControls, SaveControls
 from sim.viz.working_view import Outcomes, Views, outcomes_html
 
@@ -156,6 +157,8 @@ def Page() -> None:
     view = View(lang, names, chosen.current, chosen.base, chosen.edits, chosen.comparing,
                 chosen.presenting, built, start)
     use_play(built)
+    table = start.address.table  # a room's table: pushes, cost and budget, submit
+    use_table(view, table)
     key_counts = solara.use_memo(dict, dependencies=[])  # the presses already acted on
     KeyShortcuts.element(on_pressed=key_handler(workshop, chosen.presenting, key_counts))
     overrides = changed_levers(built.scenario, chosen.edits) if built.scenario is not None \
@@ -163,7 +166,7 @@ def Page() -> None:
     AddressBar.element(query=make_query(
         chosen.current, lang, workshop.seed if workshop is not None else chosen.seed,
         overrides, chosen.base if chosen.comparing else None,
-        "present" if chosen.presenting else "page"))
+        "present" if chosen.presenting else "page", table))
     solara.Style(CSS)
     solara.Title(t("title", lang))
     with solara.AppBar():
@@ -172,6 +175,8 @@ def Page() -> None:
     ProtectDialogs(view)
     if not chosen.presenting:
         with solara.Sidebar(), solara.Column(gap="8px", style={"width": "370px"}):
+            if table:
+                TablePanel(view, table)
             ScenarioPicker(view)
             RunControls(view)
             CompareControls(view)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from sim.viz.room_labels import ROOM_LABELS
+
 LANGS: tuple[str, ...] = ("zh", "en")
 LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
 
@@ -375,6 +377,7 @@ LABELS: dict[str, dict[str, str]] = {
                                    "22 workers per 10,000 (calibrated)"},
     "scn_pilot_f35": {"zh": "F35 试点（全市）", "en": "F35 pilot (whole city)"},
 }
+LABELS.update(ROOM_LABELS)  # the room's tables, console and board (kept in their own file)
 
 _FIELD = re.compile(r"{(\w+)[^}]*}")
 

@@ -6,9 +6,10 @@ and a longer **facilitator code**. :class:`RoomGate` wraps Solara's web app: a b
 without a valid pass gets the join form and nothing else (no page, no scripts, no
 session: the WebSocket is refused); typing a code, or opening the QR code's address
 ``/join?code=…``, sets a signed cookie for its role (``table`` or ``facilitator``) and
-opens the page. ``/room`` (facilitator only) shows the join code and its QR code
-(segno) for the projector. Wrong codes wait a moment before the answer, so guessing is
-slow. Codes are compared in constant time.
+opens the page (at the table named on the form or in the link: ``&table=3``). ``/room``
+(facilitator only) shows the join code and its QR code (segno) for the projector, with
+the facilitator's console and the results board (:mod:`sim.viz.console`). Wrong codes
+wait a moment before the answer, so guessing is slow. Codes are compared in constant time.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from sim.viz.labels import pick_language, t
+from sim.viz.room_state import TableRefused, check_table
 
 ENV_JOIN = "GOVSIM_JOIN_CODE"
 ENV_FACILITATOR = "GOVSIM_FACILITATOR_CODE"
@@ -129,8 +131,9 @@ def _header(scope: Scope, wanted: bytes) -> str:
     return ""
 
 
-def join_form(lang: str, message: str = "") -> str:
-    """The only page a browser without a pass sees (self-contained: no scripts)."""
+def join_form(lang: str, message: str = "", code: str = "", table: str = "") -> str:
+    """The only page a browser without a pass sees (self-contained: no scripts). A table
+    name may come with the code (typed, or in the join link ``/join?code=…&table=3``)."""
     note = f'<p class="govsim-join-error">{html.escape(message)}</p>' if message else ""
     other = "en" if lang == "zh" else "zh"
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
@@ -138,30 +141,39 @@ def join_form(lang: str, message: str = "") -> str:
 <title>{html.escape(t("join_title", lang))}</title>
 <style>body{{font-family:sans-serif;max-width:26em;margin:3em auto;padding:0 1em;
 font-size:18px}} input{{font-size:1.6em;letter-spacing:.2em;width:8em;text-transform:uppercase}}
+input.govsim-join-table{{text-transform:none;letter-spacing:0}} label{{display:block;margin:.4em 0}}
 button{{font-size:1.1em;padding:.4em 1.2em}} .govsim-join-error{{color:#c62828}}</style>
 </head><body class="govsim-join"><h1>{html.escape(t("join_title", lang))}</h1>
 <p>{html.escape(t("join_text", lang))}</p>{note}
 <form method="post" action="/join?lang={lang}"><input name="code" autocomplete="off"
- autofocus class="govsim-join-code" aria-label="{html.escape(t("join_code", lang))}">
+ autofocus class="govsim-join-code" aria-label="{html.escape(t("join_code", lang))}"
+ value="{html.escape(code)}">
+<label>{html.escape(t("join_table", lang))}<br><input name="table" autocomplete="off"
+ class="govsim-join-table" maxlength="24" value="{html.escape(table)}"></label>
 <button type="submit" class="govsim-join-button">{html.escape(t("join_button", lang))}</button>
 </form><p><a href="/join?lang={other}">{"English" if other == "en" else "中文"}</a></p>
 </body></html>"""
 
 
-def room_page(codes: RoomCodes, base: str, lang: str) -> str:
-    """The facilitator's view of the codes: the join code large, its QR code, the
-    address; never shown to a table."""
+def codes_html(codes: RoomCodes, base: str, lang: str) -> str:
+    """The join code large, its QR code and the address (the facilitator's console)."""
     url = join_url(base, codes.join)
+    return f"""<p>{html.escape(t("room_text", lang))}</p>
+<div class="govsim-room-code">{html.escape(codes.join)}</div>
+<div class="govsim-room-qr">{qr_svg(url)}</div>
+<p class="govsim-room-url">{html.escape(url)}</p>
+<p><a href="/?lang={lang}">{html.escape(t("room_open_page", lang))}</a></p>"""
+
+
+def room_page(codes: RoomCodes, base: str, lang: str) -> str:
+    """The facilitator's view of the codes alone (the console adds the room's controls:
+    :mod:`sim.viz.console`); never shown to a table."""
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <title>{html.escape(t("room_title", lang))}</title>
 <style>body{{font-family:sans-serif;text-align:center;font-size:22px}}
 .govsim-room-code{{font-size:4em;letter-spacing:.15em;font-weight:700}}</style></head>
 <body class="govsim-room"><h1>{html.escape(t("room_title", lang))}</h1>
-<p>{html.escape(t("room_text", lang))}</p>
-<div class="govsim-room-code">{html.escape(codes.join)}</div>
-<div class="govsim-room-qr">{qr_svg(url)}</div>
-<p class="govsim-room-url">{html.escape(url)}</p>
-<p><a href="/?lang={lang}">{html.escape(t("room_open_page", lang))}</a></p></body></html>"""
+{codes_html(codes, base, lang)}</body></html>"""
 
 
 class RoomGate:
@@ -195,18 +207,22 @@ class RoomGate:
             await self.join(scope, receive, send, query, lang)
         elif role is None:
             await _respond(send, 303, "", [(b"location", f"/join?lang={lang}".encode())])
-        elif path == "/room":
-            if role != "facilitator":
+        elif path == "/room" or path.startswith("/room/") or path == "/board":
+            if role != "facilitator" and path != "/board":
                 await _respond(send, 403, join_form(lang, t("room_facilitator_only", lang)))
                 return
+            from sim.viz.console import handle  # the console imports the page's parts
+
             base = f"http://{_header(scope, b'host') or 'localhost'}"
-            await _respond(send, 200, room_page(self.codes, base, lang))
+            await handle(scope, receive, send, _respond, role, lang,
+                         codes_html(self.codes, base, lang))
         else:
             await self.app(scope, receive, send)
 
     async def join(self, scope: Scope, receive: Receive, send: Send,
                    query: dict[str, list[str]], lang: str) -> None:
         code = (query.get("code") or [""])[0]
+        table = (query.get("table") or [""])[0]
         if scope.get("method") == "POST":
             body = b""
             while True:
@@ -214,17 +230,27 @@ class RoomGate:
                 body += message.get("body", b"")
                 if not message.get("more_body") or len(body) > 4096:
                     break
-            code = (parse_qs(body.decode("utf-8", "replace")).get("code") or [""])[0]
+            form = parse_qs(body.decode("utf-8", "replace"))
+            code = (form.get("code") or [""])[0]
+            table = (form.get("table") or [""])[0]
         if not code:
-            await _respond(send, 200, join_form(lang))
+            await _respond(send, 200, join_form(lang, table=table[:24]))
             return
+        if table.strip():
+            try:
+                table = check_table(table)
+            except TableRefused:
+                await _respond(send, 400, join_form(lang, t("join_table_bad", lang),
+                                                    code=code[:64]))
+                return
         role = self.codes.role_of(code[:64])
         if role is None:
             await asyncio.sleep(WRONG_CODE_DELAY)
             await _respond(send, 403, join_form(lang, t("join_wrong", lang)))
             return
         cookie = (f"{COOKIE}={self.codes.token(role)}; Path=/; HttpOnly; SameSite=Lax")
-        where = "/room" if role == "facilitator" else f"/?lang={lang}"
+        page = {"lang": lang, **({"table": table} if table.strip() else {})}
+        where = f"/room?lang={lang}" if role == "facilitator" else f"/?{urlencode(page)}"
         await _respond(send, 303, "", [(b"location", where.encode()),
                                        (b"set-cookie", cookie.encode())])
 
