@@ -47,6 +47,20 @@ def test_a_push_reaches_every_table_or_only_the_one_chosen(fresh_room: Room) -> 
     assert r.pushes_after(3, "A") == ([], 3)
 
 
+def test_a_table_that_joins_late_gets_the_setting_so_far(fresh_room: Room) -> None:
+    r = fresh_room
+    assert r.standing("A") is None
+    r.push("setting", None, levers={"burden.ledgers": 3})
+    r.push("setting", None, scenario="burden_cut_f12.toml", levers={"burden.ledgers": 5})
+    r.push("setting", "A", levers={"micro_grid.coverage": 0.5}, seed=9)
+    r.push("play", None)
+    a, b = r.standing("A"), r.standing("B")
+    assert a is not None and b is not None
+    assert (a.scenario, a.levers, a.seed, a.seq) == (
+        "burden_cut_f12.toml", {"burden.ledgers": 5, "micro_grid.coverage": 0.5}, 9, 4)
+    assert (b.levers, b.seed) == ({"burden.ledgers": 5}, None)
+
+
 def test_the_budget_refuses_a_submission_over_it(fresh_room: Room) -> None:
     r = fresh_room
     assert r.submit("A", "nanjing_baseline.toml", {}, 5e6) is not None  # no budget yet

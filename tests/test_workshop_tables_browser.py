@@ -98,7 +98,7 @@ def tables(browser: Any, room_server: PageServer) -> Iterator[tuple[Any, Any, An
 
 
 def test_two_tables_are_isolated_and_a_push_reaches_all_or_one(
-        tables: tuple[Any, Any, Any], room_server: PageServer) -> None:
+        tables: tuple[Any, Any, Any], room_server: PageServer, browser: Any) -> None:
     a, b, fac = tables
     a.locator(".govsim-step").click()
     expect(a.locator(".govsim-day").first).to_have_text(day_pattern(1))
@@ -115,6 +115,9 @@ def test_two_tables_are_isolated_and_a_push_reaches_all_or_one(
     expect(b).to_have_url(lever_in_url("35"))
     time.sleep(2.0)  # a push reaches a page within a moment: A must not have moved
     expect(a).to_have_url(lever_in_url("30"))
+    late = join_table(browser, room_server, "B")  # joins later: starts where B is
+    expect(late).to_have_url(lever_in_url("35"))
+    late.context.close()
     # a lever a slider cannot show is refused on the console, and nothing is sent
     console(fac, room_server)
     form = fac.locator(".govsim-push")

@@ -1,4 +1,5 @@
-"""``govsim viz [SCENARIO.toml] [--host H] [--port P] [--no-browser]``: serve the page."""
+"""``govsim viz [SCENARIO.toml] [--host H] [--port P] [--no-browser] [--room ...]``: serve
+the page (with ``--room``: behind a join code, with the console and the results board)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import signal
 import socket
 import sys
+from pathlib import Path
 
 from sim.errors import InputError
 from sim.viz import server
@@ -32,6 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="serve the room's network (host 0.0.0.0 unless --host is given) "
                         "behind a join code; prints the code, a QR code and the "
                         "facilitator's code")
+    p.add_argument("--board-replicates", type=int, default=5, metavar="N",
+                   help="--room: replicates of each table's policy on the results board "
+                        "(2 to 50; default 5)")
+    p.add_argument("--board-days", type=int, default=365, metavar="D",
+                   help="--room: simulated days of each board run (1 to 3650; default 365)")
+    p.add_argument("--room-dir", default=None, metavar="DIR",
+                   help="--room: where the board writes the policies, runs and report "
+                        "(default results/workshop_room)")
     p.set_defaults(handler=run_viz)
     return p
 
@@ -46,6 +56,10 @@ def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
         # server started.
         real, _ = load_for_page(args.scenario, allow_outside_spelling=True)
         name = real.relative_to(scenarios_dir().resolve()).as_posix()
+    if not 2 <= int(getattr(args, "board_replicates", 5)) <= 50:
+        raise InputError(f"--board-replicates {args.board_replicates}: allowed 2 to 50")
+    if not 1 <= int(getattr(args, "board_days", 365)) <= 3650:
+        raise InputError(f"--board-days {args.board_days}: allowed 1 to 3650")
     port = int(args.port)
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port}: allowed 0 to 65535")
@@ -82,7 +96,8 @@ def room_banner(codes: RoomCodes, host: str, port: int) -> str:
     return (f"join code: {codes.join}    (tables: open {base} and type it, or scan)\n"
             f"{qr_terminal(link)}{link}\n"
             f"facilitator's code: {codes.facilitator}  (keep it: {base}join, then the code; "
-            f"{base}room shows the join code and QR code to project)")
+            f"{base}room is the console: the join code and QR code to project, pushes to "
+            f"the tables, Start / Pause, the budget; {base}room/board the results board)")
 
 
 def _stop_on_signal(signum: int, frame: object) -> None:
@@ -96,8 +111,13 @@ def run_viz(args: argparse.Namespace) -> int:
         signal.signal(sig, _stop_on_signal)
     url = server.url_for(args.host, port)
     codes = make_codes() if args.room else None
+    from sim.viz import board
+
+    room_env = {board.ENV_REPLICATES: str(args.board_replicates),
+                board.ENV_DAYS: str(args.board_days),
+                **({board.ENV_DIR: str(Path(args.room_dir).resolve())} if args.room_dir else {})}
     proc = server.start(name, args.host, port, open_browser=not args.no_browser and not codes,
-                        room=codes)
+                        room=codes, extra_env=room_env if codes else None)
     print(f"govsim viz: serving {name or 'the default scenario'} at {url} "
           "(Ctrl+C to stop)", file=sys.stderr, flush=True)
     if codes is not None:

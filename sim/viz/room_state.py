@@ -111,6 +111,22 @@ class Room:
         with self._lock:
             return [p for p in self._pushes[seq:] if p.reaches(table)], len(self._pushes)
 
+    def standing(self, table: str) -> Push | None:
+        """The setting the pushes so far leave ``table`` at (a scenario resets the
+        levers; levers add up; the last seed counts), for a device that joins late."""
+        with self._lock:
+            pushes = [p for p in self._pushes if p.kind == "setting" and p.reaches(table)]
+            seq = len(self._pushes)
+        if not pushes:
+            return None
+        scenario, levers, seed = None, {}, None
+        for p in pushes:
+            if p.scenario:
+                scenario, levers = p.scenario, {}
+            levers.update(p.levers)
+            seed = p.seed if p.seed is not None else seed
+        return Push(seq, "setting", table, scenario, levers, seed)
+
     def wait(self, seq: int, timeout: float) -> None:
         """Block until a push after ``seq`` (or a timeout): the pages wake at once."""
         with self._lock:

@@ -90,6 +90,12 @@ def use_table(view: View, table: str | None) -> None:
         if table is None:
             return
         r, closed, seq = room(), solara.lifecycle.kernel_closed_event(), start_seq
+        standing = r.standing(table)
+        # Joined after the facilitator's pushes (an address without a scenario: the join
+        # form's): start where the others are. A reload keeps its own address instead.
+        if standing is not None and latest.current.start.address.scenario is None:
+            apply_push(standing, latest.current)
+            seq = standing.seq
         try:
             while not closed.is_set():
                 pushes, seq = r.pushes_after(seq, table)
