@@ -109,7 +109,7 @@ from sim.viz.session import (
     speed,
 )
 from sim.viz.style import use_page_style
-from sim.viz.table_panel import TablePanel, use_table
+from sim.viz.table_panel import TablePanel, page_table, use_table
 from sim.viz.takeaway import ExportControls, SaveControls
 from sim.viz.working_view import Outcomes, Views, outcomes_html
 
@@ -157,7 +157,7 @@ def Page() -> None:
     view = View(lang, names, chosen.current, chosen.base, chosen.edits, chosen.comparing,
                 chosen.presenting, built, start)
     use_play(built)
-    table = start.address.table  # a room's table: pushes, cost and budget, submit
+    table = page_table(view)  # a room's table: pushes, cost and budget, submit
     use_table(view, table)
     key_counts = solara.use_memo(dict, dependencies=[])  # the presses already acted on
     KeyShortcuts.element(on_pressed=key_handler(workshop, chosen.presenting, key_counts))

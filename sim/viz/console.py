@@ -10,6 +10,7 @@ are going; a table's pass opens it (``/board``) only once the facilitator shares
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -226,7 +227,8 @@ async def handle(scope: Scope, receive: Receive, send: Send, respond: Respond,
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     by = (query.get("by") or [""])[0]
     if path == "/board" and (role == "facilitator" or room().board_shared):
-        await respond(send, 200, board_page(lang, by, role == "facilitator"))
+        await respond(send, 200, await asyncio.to_thread(
+            board_page, lang, by, role == "facilitator"))
         return
     if role != "facilitator":
         await respond(send, 403, "<p class='govsim-join-error'>"
@@ -235,15 +237,16 @@ async def handle(scope: Scope, receive: Receive, send: Send, respond: Respond,
     if scope.get("method") == "POST":
         form = await read_form(receive)
         try:
-            done, bad = t("console_done", lang, what=act(path, form)), False
+            what = await asyncio.to_thread(act, path, form)  # loads a pushed scenario
+            done, bad = t("console_done", lang, what=what), False
         except (ValueError, Refused, TableRefused) as exc:
             done, bad = t("console_refused", lang, message=str(exc)), True
         back = "/room/board" if path.startswith("/room/board") else "/room"
         where = f"{back}?{urlencode({'lang': lang, 'note': done, 'bad': int(bad)})}"
         await respond(send, 303, "", [(b"location", where.encode())])
         return
-    if path == "/room/board":
-        await respond(send, 200, board_page(lang, by, True))
+    if path == "/room/board":  # reads the runs' files: off the server's event loop
+        await respond(send, 200, await asyncio.to_thread(board_page, lang, by, True))
     elif path == "/room/board/report":
         report = board().progress.report
         if report is None or not report.exists():

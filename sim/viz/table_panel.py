@@ -11,6 +11,7 @@ against the budget, and Submit (refused over the budget, by the room itself).
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -22,6 +23,7 @@ from mesa.visualization.utils import update_counter
 from sim.viz.compare import Workshop
 from sim.viz.labels import t
 from sim.viz.levers import changed_levers
+from sim.viz.room import ENV_JOIN
 from sim.viz.room_state import Push, room
 from sim.viz.session import (
     View,
@@ -40,6 +42,12 @@ budget_seen: solara.Reactive[float | None] = solara.reactive(None)
 board_shared: solara.Reactive[bool] = solara.reactive(False)
 table_message: solara.Reactive[tuple[str, dict[str, Any]] | None] = solara.reactive(None)
 pushes_seen: solara.Reactive[int] = solara.reactive(0)
+
+
+def page_table(view: View) -> str | None:
+    """The address's table, in a room only (``govsim viz --room``: a facilitator to hear
+    it); on one laptop ``table=`` changes nothing."""
+    return view.start.address.table if os.environ.get(ENV_JOIN) else None
 
 
 def policy_cost(workshop: Workshop | None) -> float | None:
@@ -143,6 +151,12 @@ def submit(view: View, table: str) -> None:
 def TablePanel(view: View, table: str) -> None:
     update_counter.get()  # the cost follows the run (riders' points as they are earned)
     lang = view.lang
+    latest = solara.use_ref(view)
+    latest.current = view
+    # One handler for the panel's life: the panel redraws often (each step, each seed
+    # landing), and a click arriving while a new handler is bound was lost.
+    on_submit = solara.use_memo(lambda: (lambda: submit(latest.current, table)),
+                                dependencies=[table])
     cost = policy_cost(view.workshop)
     budget = budget_seen.value
     over = cost is not None and budget is not None and cost > budget
@@ -157,7 +171,7 @@ def TablePanel(view: View, table: str) -> None:
                         classes=["govsim-table-over"], style={"color": "#c62828"})
         with solara.Tooltip(t("table_submit_tip", lang)):
             solara.Button(t("table_submit", lang), color="primary",
-                          on_click=lambda: submit(view, table), classes=["govsim-submit"],
+                          on_click=on_submit, classes=["govsim-submit"],
                           disabled=view.workshop is None)
         if table_message.value is not None:
             key, fields = table_message.value
