@@ -15,10 +15,11 @@ from typing import Any
 
 # What the fit measures that no scenario key holds, and why (written into the file).
 NOT_MAPPED: tuple[str, ...] = (
-    "closure-time distributions: the model's days to close come out of queues, desk hours "
-    "(categories.*.handling) and follow-through (staffing.*_works_days), which an export "
-    "does not separate; they are calibrated (govsim calibrate, targets from fit.json), not "
-    "set here",
+    "closure-time distributions as such: the model's days to close come out of queues, "
+    "desk hours (categories.*.handling) and follow-through (staffing.*_works_days), which "
+    "an export does not separate; --fit-tail sizes follow-through and replies so that the "
+    "model's closure days match the export's (each such key says so below); without it "
+    "they are the base's",
     "closure by handling unit (办理单位 / Agency): the model routes by level (grid, "
     "community, street, department), not by named unit",
     "weekday and month profiles of arrivals: the model's arrivals are even over the week "
@@ -43,9 +44,26 @@ def citation(meta: Mapping[str, Any], what: str) -> str:
             f"{meta['period'][1]}: {what}")
 
 
+def tail_citation(tail: Mapping[str, Any]) -> str:
+    """What a key fitted by ``--fit-tail`` rests on: the targets, the method, the fit."""
+    t, r = tail["targets"], tail["reached"]
+
+    def fmt(d: Mapping[str, Any]) -> str:
+        return ", ".join(f"{k} {'n/a' if d.get(k) is None else round(d[k], 3)}"
+                         for k in ("q1", "median", "q3", "mean", "within7"))
+
+    return (f"fitted (--fit-tail {tail['budget_runs']}): scipy differential evolution, "
+            f"{tail['runs']} runs of {tail['days']} days on seeds {tail['seeds']} (common "
+            f"random numbers), to the export's closure days from request to closing "
+            f"({fmt(t)}; the mean of closed orders re-weighted to the model's "
+            f"{tail['window_days']:.0f}-day window); reached {fmt(r)} (distance "
+            f"{tail['distance']}, band units; fit.json: tail_fit)")
+
+
 def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
-                  population: int | None, categories: list[str]) -> tuple[str, list[str]]:
-    """The TOML text and the keys it sets."""
+                  population: int | None, categories: list[str],
+                  tail: Mapping[str, Any] | None = None) -> tuple[str, list[str]]:
+    """The TOML text and the keys it sets (with ``tail``: the keys ``--fit-tail`` sized)."""
     meta = fit["export"]
     sets: dict[str, dict[str, Any]] = {}  # section -> key -> (value, why)
     cites: dict[str, str] = {}
@@ -81,6 +99,12 @@ def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
             put(f"categories.{cat}", "rate_per_1000_per_year", round(min(rate, 100_000), 3),
                 f"{n:,} work orders / {years:.2f} years / {population:,} residents "
                 "(requests made: a lower bound on issues arising)")
+    if tail is not None:
+        why = tail_citation(tail)
+        for p in tail["parameters"]:
+            for key in p["keys"]:
+                section, _, leaf = key.rpartition(".")
+                put(section, leaf, p["fitted"], why)
     description = "Fitted to " + ", ".join(f["name"] for f in meta["files"])
     lines = [
         f"# Fitted by `govsim fit-orders` from {', '.join(f['name'] for f in meta['files'])}",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,6 +38,14 @@ def register(subparsers: Any) -> None:
                    help="rows created on or after DATE are held out of the fit")
     p.add_argument("--check", type=whole_number(1), metavar="N",
                    help="run the fitted scenario N times and compare")
+    p.add_argument("--fit-tail", type=whole_number(2), metavar="N",
+                   help="size follow-through and replies so that the model's closure days "
+                        "match the fitted part's: a search of at most N model runs")
+    p.add_argument("--fit-seeds", type=whole_number(1), metavar="K", default=4,
+                   help="seeds each --fit-tail candidate runs on (default 4: 1001..1004)")
+    p.add_argument("--workers", type=whole_number(1), metavar="N", default=min(
+                       2, os.cpu_count() or 1),
+                   help="processes for --fit-tail (default: 2, or 1 on one core)")
     p.add_argument("--sheet", metavar="NAME", help="the xlsx sheet to read (default: all)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_fit_orders)
@@ -63,23 +73,30 @@ def cmd_fit_orders(args: argparse.Namespace) -> int:
                          categories=cats, say=say)
     fit = fitted.fit
     name = scenario_name(out)
-    text, keys = scenario_text(name, base_reference(base_path, out), fit, args.population,
-                               cats)
+    extends = base_reference(base_path, out)
+    text, keys = scenario_text(name, extends, fit, args.population, cats)
+    days = model_days(fit, base.run.days)
+    if args.fit_tail:
+        tail = _fit_tail(args, fitted, _loaded(text, out), days, say)
+        fit["tail_fit"] = tail
+        text, keys = scenario_text(name, extends, fit, args.population, cats, tail)
     fit["scenario"] = {"file": "scenario.toml", "base": str(base_path), "keys_set": keys}
     model = None
     if args.check:
         from sim.orders.check import run_check
-        from sim.scenario import scenario_from_dict
 
-        say(f"--check: {args.check} runs of the fitted scenario")
-        scenario = _staged_scenario(text, out)
-        scenario = scenario_from_dict(scenario.to_dict(), origin="fitted scenario")
-        check, model = run_check(scenario, args.check, cats, progress=not args.quiet)
+        say(f"--check: {args.check} runs of the fitted scenario ({days} days each)")
+        check, model = run_check(_loaded(text, out), args.check, cats, days=days,
+                                 progress=not args.quiet)
         fit["closure"]["model"] = check.pop("all")
+        fit["closure"]["model_all_known_to_resolved"] = check.pop("all_known_to_resolved")
         fit["closure_by_category"]["model"] = check.pop("by_category")
         fit["model_check"] = check | {
-            "measured": "days from known_at to resolved_at, open issues censored at the "
-                        "run's end, issues known in the warm-up left out"}
+            "measured": "requests to the platform (hotline, app, rider), days from known_at "
+                        "to closed_at (the platform's closing), open ones censored at the "
+                        "run's end, those known in the first tenth left out; "
+                        "closure.model_all_known_to_resolved: every issue known, to "
+                        "resolved_at (the earlier measure)"}
     from sim.orders.report import figures, render
 
     say("writing the report")
@@ -102,6 +119,43 @@ def cmd_fit_orders(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_days(fit: dict[str, Any], scenario_days: int) -> int:
+    """Days the model runs for the check and the tail fit: with a holdout, long enough
+    that its window after the first tenth is the holdout's span, so that its orders are
+    watched as long as the holdout's were (the mean of closed orders depends on it)."""
+    ex = fit["export"]
+    if not fit["rows_holdout"] or ex["holdout_from"] is None:
+        return scenario_days
+    import pandas as pd
+
+    span = (pd.Timestamp(ex["end"]) - pd.Timestamp(ex["holdout_from"])).total_seconds()
+    return max(30, math.ceil(span / 86400 / 0.9))
+
+
+def _loaded(text: str, out: Path) -> Any:
+    from sim.scenario import scenario_from_dict
+
+    scenario = _staged_scenario(text, out)
+    return scenario_from_dict(scenario.to_dict(), origin="fitted scenario")
+
+
+def _fit_tail(args: argparse.Namespace, fitted: Any, scenario: Any, days: int,
+              say: Any) -> dict[str, Any]:
+    from sim.orders.pipeline import work_orders
+    from sim.orders.tailfit import fit_seeds, fit_tail, targets_from
+
+    u = work_orders(fitted.cleaned.used)
+    data = u[~u["holdout"]]
+    window = days - days // 10
+    targets = targets_from(fitted.fit["closure"]["data"], data["days"].to_numpy(),
+                           data["is_closed"].to_numpy(), window)
+    say(f"--fit-tail: targets {', '.join(f'{k} {v:.3g}' for k, v in targets.items())} "
+        f"(mean of closed re-weighted to a {window}-day window)")
+    res = fit_tail(scenario, targets, budget=args.fit_tail, days=days, workers=args.workers,
+                   seeds=fit_seeds(args.fit_seeds), say=say)
+    return res.record | {"window_days": window}
+
+
 def _staged_scenario(text: str, out: Path) -> Any:
     """Load the scenario text as it will sit in ``out`` (``extends`` is relative)."""
     import tempfile
@@ -122,16 +176,24 @@ def _print(fit: dict[str, Any], out: Path) -> None:
           f"{fit['rows_fitted']:,}, holdout {fit['rows_holdout']:,}); not used: {dropped}")
     print(f"{'closure days':<14}{'q1':>8}{'median':>8}{'q3':>8}{'mean':>8}{'within7':>9}"
           f"{'orders':>9}")
-    for part in ("data", "holdout", "model"):
+    for part in ("data", "holdout", "model", "model_all_known_to_resolved"):
         s = fit["closure"].get(part)
         if not s or not s["n"]:
             continue
         f = [("n/a" if s[k] is None else f"{s[k]:.2f}") for k in ("q1", "median", "q3",
                                                                    "mean")]
         w = "n/a" if s["within7"] is None else f"{s['within7']:.1%}"
-        print(f"{part:<14}{f[0]:>8}{f[1]:>8}{f[2]:>8}{f[3]:>8}{w:>9}{s['n']:>9,}")
+        label = "model (all)" if part.startswith("model_all") else part
+        print(f"{label:<14}{f[0]:>8}{f[1]:>8}{f[2]:>8}{f[3]:>8}{w:>9}{s['n']:>9,}")
     best = fit["distributions"]["all"].get("best")
     print(f"closure distribution by AIC: {best}")
+    tail = fit.get("tail_fit")
+    if tail:
+        vals = ", ".join(f"{' = '.join(p['keys'])} {p['fitted']:.4g}"
+                         for p in tail["parameters"])
+        print(f"--fit-tail: {tail['runs']} runs, {tail['seconds']:.0f} s, distance "
+              f"{tail['distance']} (within the bands: {', '.join(tail['within_bands'])}); "
+              f"{vals}")
     un = fit["mapping"]["unmapped"]
     if un["rows"]:
         top = ", ".join(f"{k} ({v:,})" for k, v in list(un["categories"].items())[:8])

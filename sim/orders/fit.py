@@ -50,6 +50,33 @@ def closure_summary(days: np.ndarray, closed: np.ndarray) -> dict[str, Any]:
     return out
 
 
+def mean_under_followup(days: np.ndarray, closed: np.ndarray, window: float
+                        ) -> float | None:
+    """Mean of closed orders had they been watched as the model's are: requested evenly
+    over ``window`` days and watched to its end, so that an order of T days is closed in
+    it with chance max(0, 1 - T / window). T's distribution is the Kaplan-Meier estimate
+    of the orders as exported (their own censoring undone)."""
+    days, closed = np.asarray(days, dtype=float), np.asarray(closed, dtype=bool)
+    if not closed.any():
+        return None
+    km = stats.ecdf(stats.CensoredData(uncensored=days[closed], right=days[~closed]))
+    t = km.cdf.quantiles
+    mass = np.diff(np.concatenate([[0.0], km.cdf.probabilities]))
+    w = mass * np.clip(1.0 - t / window, 0.0, None)
+    return float((t * w).sum() / w.sum()) if w.sum() > 0 else None
+
+
+def means_by_window(days: np.ndarray, closed: np.ndarray) -> dict[str, float]:
+    """The re-weighted mean of closed orders for windows of 30 to 1,080 days (what
+    ``govsim calibrate --targets-from`` reads for its run's window)."""
+    out = {}
+    for w in range(30, 1081, 30):
+        m = mean_under_followup(days, closed, float(w))
+        if m is not None:
+            out[str(w)] = round(m, 4)
+    return out
+
+
 def fit_families(days: np.ndarray, closed: np.ndarray, seed: int = 0) -> dict[str, Any]:
     """Lognormal, gamma and Weibull MLE on censored closure days; the best by AIC."""
     days = np.maximum(np.asarray(days, dtype=float), MIN_DAYS)

@@ -41,6 +41,12 @@ def holdout_date(text: str | None) -> pd.Timestamp | None:
         raise InputError(f"--holdout-from {text!r}: not a date (YYYY-MM-DD)") from None
 
 
+def work_orders(used: pd.DataFrame) -> pd.DataFrame:
+    """Orders passed on: those settled on the call (直办) are no work orders in the model,
+    so closure is measured over the rest."""
+    return used[used["settled"].ne(True).fillna(True).astype(bool)]
+
+
 def fit_exports(paths: list[str], *, shape: str = "auto", columns: str | None = None,
                 tz: str | None = None, holdout_from: str | None = None,
                 sheet: str | None = None, categories: list[str],
@@ -75,9 +81,7 @@ def fit_exports(paths: list[str], *, shape: str = "auto", columns: str | None = 
     if data.empty:
         raise InputError(f"--holdout-from {holdout_from}: every usable row is on or after "
                          "it; nothing is left to fit")
-    # Orders settled on the call (直办) are no work orders in the model: closure is
-    # measured over the orders passed on.
-    orders = u[u["settled"].ne(True).fillna(True).astype(bool)]
+    orders = work_orders(u)
     d_orders, h_orders = orders[~orders["holdout"]], orders[orders["holdout"]]
     say(f"fitting closure times ({len(d_orders):,} orders)")
     start = data["created"].min().floor("D")
@@ -124,6 +128,10 @@ def fit_exports(paths: list[str], *, shape: str = "auto", columns: str | None = 
                                       d_orders["is_closed"].to_numpy()),
             "holdout": F.closure_summary(h_orders["days"].to_numpy(),
                                          h_orders["is_closed"].to_numpy()),
+            # the fitted part's mean of closed orders as a run's window of W days would
+            # show it (requests spread evenly, watched to the window's end)
+            "data_mean_by_window": F.means_by_window(d_orders["days"].to_numpy(),
+                                                     d_orders["is_closed"].to_numpy()),
         },
         "closure_by_category": {
             "data": {k: v["summary"] for k, v in by_cat.items()},

@@ -116,6 +116,37 @@ def _facts(fit: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _tail_rows(fit: Mapping[str, Any]) -> list[list[str]]:
+    """The tail fit's targets against what it reached, then the values it chose."""
+    t = fit.get("tail_fit")
+    if not t:
+        return []
+    rows = [["", "target · 目标", "reached · 达到", "misfit · 偏差 (band 带宽)"]]
+    for key, label, fmt in ROWS[:5]:
+        want, got = t["targets"].get(key), t["reached"].get(key)
+        rows.append([label, "n/a" if want is None else fmt.format(want),
+                     "n/a" if got is None else fmt.format(got),
+                     f"{t['z'].get(key, float('nan')):+.2f}"])
+    rows += [[" = ".join(p["keys"]), f"[{p['bounds'][0]:g}, {p['bounds'][1]:g}]",
+              f"{p['fitted']:.4g}", f"base · 基准 {p['base']:g}"] for p in t["parameters"]]
+    return rows
+
+
+def _html_table(rows: list[list[str]]) -> str:
+    e = html.escape
+    return "<table>" + "".join(
+        "<tr>" + "".join(f"<{'th' if i == 0 else 'td'}>{e(c)}</{'th' if i == 0 else 'td'}>"
+                         for c in r) + "</tr>" for i, r in enumerate(rows)) + "</table>"
+
+
+def _tail_note(fit: Mapping[str, Any]) -> str:
+    t = fit["tail_fit"]
+    return (f"--fit-tail {t['budget_runs']}: {t['runs']} runs of {t['days']} days, "
+            f"{t['seconds']:.0f} s; distance · 距离 {t['distance']}; the mean target is the "
+            f"fitted orders' mean re-weighted to the model's {t['window_days']:.0f}-day "
+            "window · 均值目标按模型观察窗口重新加权")
+
+
 def render(fit: Mapping[str, Any], figs: Mapping[str, bytes]) -> tuple[str, str]:
     """(report.html, report.md)."""
     title = "Work orders fitted · 工单数据拟合"
@@ -124,6 +155,11 @@ def render(fit: Mapping[str, Any], figs: Mapping[str, bytes]) -> tuple[str, str]
           "## Closure days · 办结天数", "",
           "| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     md += ["| " + " | ".join(r) + " |" for r in table[1:]]
+    tail = _tail_rows(fit)
+    if tail:
+        md += ["", "## Long tail fitted · 长尾拟合", "", _tail_note(fit), "",
+               "| " + " | ".join(tail[0]) + " |", "|" + "---|" * len(tail[0])]
+        md += ["| " + " | ".join(r) + " |" for r in tail[1:]]
     md += ["", "![closure ECDF](figures/closure_ecdf.png)", "",
            "## Arrivals · 受理量分布", "", "![arrivals](figures/arrivals.png)", ""]
     un = fit["mapping"]["unmapped"]["categories"]
@@ -143,6 +179,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
 img{{max-width:100%}}</style></head><body><h1>{e(title)}</h1>
 <ul>{''.join(f'<li>{e(x)}</li>' for x in _facts(fit))}</ul>
 <h2>Closure days · 办结天数</h2><table>{rows}</table>
+{f'<h2>Long tail fitted · 长尾拟合</h2><p>{e(_tail_note(fit))}</p>{_html_table(tail)}'
+ if tail else ''}
 <img alt="closure ECDF" src="data:image/png;base64,{img['closure_ecdf.png']}">
 <h2>Arrivals · 受理量分布</h2>
 <img alt="arrivals" src="data:image/png;base64,{img['arrivals.png']}">

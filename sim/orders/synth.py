@@ -62,3 +62,29 @@ def generate(n: int, *, seed: int = 1, mu: float = 1.0, sigma: float = 0.8,
     })
     frame["转办时间"] = frame["转办时间"].where(~settled, "")
     return frame
+
+
+def from_model(issues: pd.DataFrame, days: int, *, start: str = "2023-01-02",
+               prefix: str = "M") -> pd.DataFrame:
+    """A 311-shaped export of a model run's requests to the platform (hotline, app,
+    rider), known after the run's first tenth: created at ``known_at``, closed at the
+    platform's closing (``closed_at``), open ones left without a close time, as a city's
+    export at the run's end would be (tests of ``--fit-tail``: known settings in)."""
+    from sim.orders.check import PLATFORM_CHANNELS
+
+    k = issues[issues["known_at"].notna() & (issues["known_at"] >= days // 10)
+               & issues["channel"].astype(str).isin(PLATFORM_CHANNELS)]
+    base = pd.Timestamp(start)
+    created = base + pd.to_timedelta(k["known_at"].to_numpy(dtype=float) * 86400, unit="s")
+    closed_at = k["closed_at"].to_numpy(dtype=float)
+    open_ = np.isnan(closed_at)
+    closed = base + pd.to_timedelta(np.nan_to_num(closed_at) * 86400, unit="s")
+    fmt = "%m/%d/%Y %I:%M:%S %p"
+    return pd.DataFrame({
+        "ServiceRequestNum": [f"{prefix}{i:07d}" for i in range(len(k))],
+        "SRType": k["category"].astype(str).to_numpy(),
+        "Agency": "Department of Public Works",
+        "SRStatus": np.where(open_, "Open", "Closed"),
+        "CreatedDate": created.strftime(fmt),
+        "CloseDate": pd.Series(closed.strftime(fmt)).where(~open_, "").to_numpy(),
+    })
