@@ -191,7 +191,7 @@ def test_a_generation_over_budget_ends_the_calibration_with_the_last_complete_on
     With a rate of 0.95 a generation must accept 10 of its first 10 runs (at pyabc's
     median threshold each is accepted about half the time: a chance near 0.1%)."""
     common = dict(days=60, seed=4, population=10, check_replicates=2,
-                  fit=["closure_median_days", "closure_within_7d"],
+                  fit=["closure_median_days", "closure_q3_days"],
                   parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
     out = tmp_path / "out"
     first = calibrate(_spec(tmp_path, str(TARGETS), generations=1, **common), out=out,
@@ -207,7 +207,7 @@ def test_a_budget_no_generation_meets_exits_2_naming_the_key(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     spec = _spec(tmp_path, str(TARGETS), days=60, seed=4, population=10,
                  check_replicates=2, generations=2, min_acceptance_rate=0.95,
-                 fit=["closure_median_days", "closure_within_7d"],
+                 fit=["closure_median_days", "closure_q3_days"],
                  parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
     out = tmp_path / "out"
     assert main(["calibrate", str(spec), "--out", str(out), "--workers", "1", "-q"]) == 2
@@ -276,7 +276,7 @@ def test_the_best_point_is_the_final_particle_that_fits_best_on_fresh_seeds(
     common = dict(days=60, seed=9, population=8, generations=1, check_replicates=2,
                   transition="local", kernel_scaling=2.0, point="best", point_candidates=3,
                   point_replicates=2,
-                  fit=["closure_median_days", "closure_within_7d"],
+                  fit=["closure_median_days", "closure_q3_days"],
                   parameters=[("platform.dispatch_delay_days", 0.05, 1.0),
                               ("micro_grid.small_fix_share", 0.0, 1.0)])
     out = tmp_path / "out"
@@ -288,7 +288,7 @@ def test_the_best_point_is_the_final_particle_that_fits_best_on_fresh_seeds(
     # the worst misfit is the largest |median - observed| / tolerance over fitted targets
     fitted = {t.name: t for t in load_targets(TARGETS)}
     worst = [max(abs(r[n] - fitted[n].value) / fitted[n].tolerance
-                 for n in ("closure_median_days", "closure_within_7d"))
+                 for n in ("closure_median_days", "closure_q3_days"))
              for _, r in cands.iterrows()]
     assert worst == pytest.approx(cands["worst_misfit"].tolist())
     assert ((cands["worst_misfit"] <= 1) == (cands["missed"] == 0)).all()
@@ -356,10 +356,12 @@ def test_a_batch_draws_assumptions_from_a_posterior_per_replicate(tmp_path: Path
 def test_the_spec_files_shipped_are_valid() -> None:
     from sim.calibration.spec import read_calibration
 
-    for name in ("abc_tiny.toml", "abc_full.toml"):
+    for name in ("abc_tiny.toml", "abc_full.toml", "abc_baltimore_tiny.toml"):
         cal = read_calibration(ROOT / "calibration" / name)
-        fit = load_targets(cal.targets_file).named(cal.spec.fit)
+        fit = cal.targets().named(cal.fit_names())
         assert fit and all(t.role == "fitted" for t in fit)
+    export = read_calibration(ROOT / "calibration" / "abc_baltimore_tiny.toml")
+    assert {t.role for t in export.extra_targets} == {"fitted", "held_out"}
     data = tomllib.loads((ROOT / "calibration" / "abc_full.toml").read_text())
     assert data["scenario_out"].endswith("calibrated_baseline.toml")
     exp = load_experiment(ROOT / "experiments" / "staffing_under_uncertainty.toml")
@@ -375,7 +377,7 @@ def test_calibration_runs_on_a_dask_cluster(tmp_path: Path) -> None:
     from experiments_fixtures import dask_cluster
 
     spec = _spec(tmp_path, str(TARGETS), days=30, seed=3, population=6, generations=2,
-                 check_replicates=2, fit=["closure_median_days", "closure_within_7d"],
+                 check_replicates=2, fit=["closure_median_days", "closure_q3_days"],
                  parameters=[("platform.dispatch_delay_days", 0.05, 1.0)])
     with dask_cluster(tmp_path) as (address, _workers):
         res = calibrate(spec, out=tmp_path / "out", scheduler=address, quiet=True)
@@ -410,7 +412,14 @@ def calibrated_fit() -> tuple[pd.DataFrame, set[str]]:
     return rows, {t.name for t in model.targets}
 
 
-FITTED = [t.name for t in load_targets(TARGETS).by_role("fitted")]
+# The shipped calibrated scenario was fitted before P7 was restated (the 7-day share then,
+# the third quartile now): abc_full has not been re-run on the restated targets yet
+# (docs/calibration.md, section 4b), so a target it was not fitted to is expected to miss.
+RESTATED = {"closure_q3_days"}
+FITTED = [pytest.param(t.name, marks=pytest.mark.xfail(
+              reason="restated P7: abc_full not re-run yet", strict=False))
+          if t.name in RESTATED else t.name
+          for t in load_targets(TARGETS).by_role("fitted")]
 
 
 @pytest.mark.slow
@@ -448,3 +457,27 @@ def test_log_uniform_priors_are_sampled_in_log_space() -> None:
         # uniform in its own scale: the median sits mid-range (2000 draws: se ~1.1%)
         if cal.kinds[p.key] is not int:
             assert abs(np.median(scale) - (a + b) / 2) < 0.05 * (b - a), p.key
+
+
+# ------------------------------------------------ P7 restated, targets from an export
+
+
+def test_p7_is_restated_as_one_consistent_pattern() -> None:
+    """FACTS.md (corrected): NYC 311's quartiles and mean are one pattern; the 85.7%
+    within 7 days (another analysis) cannot hold with Q3 = 10 and is no target; of the
+    load effect only the direction is kept (held out: any fall of 0 to 6.8 points)."""
+    t = {x.name: x for x in load_targets(TARGETS)}
+    p7 = {n: x for n, x in t.items() if x.source == "P7"}
+    assert "closure_within_7d" not in t
+    assert all(x.statistic != "closure_within_7d" for x in t.values())
+    assert [p7[n].role for n in ("closure_q1_days", "closure_median_days",
+                                 "closure_q3_days")] == ["fitted"] * 3
+    assert (p7["closure_q3_days"].value, p7["closure_mean_days"].role) == (10.0, "held_out")
+    q1, med, q3 = (p7[n].value for n in ("closure_q1_days", "closure_median_days",
+                                         "closure_q3_days"))
+    assert q1 < med < q3 and p7["closure_mean_days"].value >= 3 * med  # a long tail
+    fall = p7["closure_fall_on_high_load"]
+    assert fall.role == "held_out"
+    assert fall.within(0.0) and fall.within(0.068) and not fall.within(-0.01)
+    tiny = tomllib.loads((ROOT / "calibration" / "abc_tiny.toml").read_text())
+    assert set(tiny["fit"]) <= {n for n, x in t.items() if x.role == "fitted"}

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.spec import Calibration
-from sim.calibration.targets import RunTables, Target, Targets, evaluate, load_targets
+from sim.calibration.targets import RunTables, Target, Targets, evaluate
 from sim.run import simulate
 from sim.scenario import Scenario, load_scenario
 
@@ -94,7 +94,7 @@ class Distance:
 
 
 def build_model(cal: Calibration, targets: Targets) -> SimModel:
-    fitted = tuple(targets.named(cal.spec.fit))
+    fitted = tuple(targets.named(cal.fit_names()))
     if not fitted:
         from sim.calibration.spec import CalibrationSpecError
 
@@ -116,7 +116,7 @@ def check_fit_names(cal: Calibration, targets: Targets) -> None:
     from sim.calibration.spec import CalibrationSpecError
 
     names = {t.name: t for t in targets}
-    for i, n in enumerate(cal.spec.fit or []):
+    for i, n in enumerate(cal.fit_names() or []):
         if n not in names:
             raise CalibrationSpecError(f"{cal.path}: fit[{i}]: unknown target {n!r}; "
                                        f"allowed: {', '.join(names)}")
@@ -203,7 +203,7 @@ def run_abc(cal: Calibration, out: Path, *, workers: int | None = None,
     for name in ("ABC.Sampler", "ABC.History", "ABC.Epsilon", "ABC.Distance",
                  "ABC.Adaptation", "ABC.Population", "ABC.Transition"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    targets = load_targets(cal.targets_file)
+    targets = cal.targets()
     check_fit_names(cal, targets)
     model = build_model(cal, targets)
     observed = {t.name: t.value for t in model.targets}

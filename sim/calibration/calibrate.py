@@ -30,7 +30,6 @@ from sim.calibration.report import (
     write_report,
 )
 from sim.calibration.spec import read_calibration
-from sim.calibration.targets import load_targets
 
 
 @dataclass
@@ -49,12 +48,13 @@ class CalibrationResult:
 
 
 def calibrate(spec: str | Path, *, out: str | Path | None = None, workers: int | None = None,
-              scheduler: str | None = None, force: bool = False,
-              quiet: bool = False) -> CalibrationResult:
-    """Run (or resume) a calibration spec and write its outputs."""
+              scheduler: str | None = None, force: bool = False, quiet: bool = False,
+              targets_from: list[str] | None = None) -> CalibrationResult:
+    """Run (or resume) a calibration spec and write its outputs; ``targets_from`` adds
+    targets from exports' fit.json (``govsim fit-orders``)."""
     start = time.perf_counter()
-    cal = read_calibration(spec)
-    targets = load_targets(cal.targets_file)
+    cal = read_calibration(spec, targets_from)
+    targets = cal.targets()
     root = Path(out) if out is not None else Path("results") / "calibration" / cal.name
     res = run_abc(cal, root, workers=workers, scheduler=scheduler, force=force, quiet=quiet)
     write_posterior(res.posterior, root / "posterior.parquet")

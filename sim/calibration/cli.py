@@ -18,6 +18,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("spec", help="calibration spec (TOML), e.g. calibration/abc_tiny.toml")
     p.add_argument("--out", metavar="DIR",
                    help="results folder (default: results/calibration/<spec name>)")
+    p.add_argument("--targets-from", action="append", metavar="FIT.json",
+                   help="an export's fit.json (govsim fit-orders): its fitted part's closure "
+                        "days as fitted targets, its holdout's as held out (repeatable)")
     add_executor_options(p)
     p.add_argument("--force", action="store_true",
                    help="start afresh (default: resume the run stored in the folder)")
@@ -30,7 +33,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     scheduler = args.scheduler or os.environ.get("GOVSIM_SCHEDULER") or None
     res = calibrate(args.spec, out=args.out, workers=args.workers, scheduler=scheduler,
-                    force=args.force, quiet=args.quiet)
+                    force=args.force, quiet=args.quiet,
+                    targets_from=args.targets_from)
     fit = res.fit
     for role in ("fitted", "held_out", "not_used"):
         sub = fit[fit["role"] == role]

@@ -129,9 +129,7 @@ def write_calibrated_scenario(cal: Calibration, table: pd.DataFrame, point: Poin
 
 
 def _fitted_sources(cal: Calibration) -> list[str]:
-    from sim.calibration.targets import load_targets
-
-    return [t.source for t in load_targets(cal.targets_file).named(cal.spec.fit)]
+    return [t.source for t in cal.targets().named(cal.fit_names())]
 
 
 def _how_zh(cal: Calibration) -> str:

@@ -37,6 +37,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.calibration.targets import (
+    Target,
+    Targets,
+    TargetsError,
+    export_targets,
+    load_targets,
+)
 from sim.errors import InputError
 from sim.scenario import Scenario, ScenarioError, load_scenario, read_toml
 
@@ -103,6 +110,9 @@ class CalibrationSpec(BaseModel):
     point_candidates: int = Field(30, ge=1, le=10_000)
     point_replicates: int = Field(16, ge=1, le=1_000)
     scenario_out: str | None = None
+    # an export's fit.json (govsim fit-orders), relative to the spec: its fitted part's
+    # closure days become fitted targets, its holdout's held-out ones
+    targets_from: list[str] = Field(default_factory=list)
     parameters: list[Prior] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -128,6 +138,20 @@ class Calibration:
     base_file: Path
     targets_file: Path
     kinds: dict[str, type]
+    extra_targets: tuple[Target, ...] = ()  # from exports' fit.json (targets_from)
+    exports: tuple[Path, ...] = ()
+
+    def targets(self) -> Targets:
+        """The targets file's, with those taken from exports' fit.json."""
+        t = load_targets(self.targets_file)
+        return t.with_extra(list(self.extra_targets)) if self.extra_targets else t
+
+    def fit_names(self) -> list[str] | None:
+        """The fitted targets by name (None: every fitted one); an export's fitted
+        targets are fitted even when the spec lists others."""
+        if self.spec.fit is None:
+            return None
+        return [*self.spec.fit, *(t.name for t in self.extra_targets if t.role == "fitted")]
 
     def digest(self) -> str:
         """What determines the ABC run (a resumed run must match it). How far to go
@@ -138,14 +162,17 @@ class Calibration:
                  "point_replicates")
         # the sampling scheme is part of a stored run: v2 samples log-uniform priors as
         # log(value), so a database of the earlier scheme is not resumed
-        blob = json.dumps({"scheme": 2} | {k: v for k, v in self.raw.items()
-                                          if k not in after},
+        exports = {"exports": [hashlib.sha256(p.read_bytes()).hexdigest()
+                               for p in self.exports]} if self.exports else {}
+        blob = json.dumps({"scheme": 2} | exports | {k: v for k, v in self.raw.items()
+                                                     if k not in after},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def read_calibration(path: str | Path) -> Calibration:
-    """Read and validate a calibration spec, its base scenario and every prior range."""
+def read_calibration(path: str | Path, targets_from: list[str] | None = None) -> Calibration:
+    """Read and validate a calibration spec, its base scenario and every prior range;
+    ``targets_from`` (``--targets-from``) adds exports' fit.json to the spec's."""
     path = Path(path)
     raw = read_toml(path, "calibration spec file", CalibrationSpecError)
     try:
@@ -188,5 +215,22 @@ def read_calibration(path: str | Path) -> Calibration:
                 base.with_overrides({p.key: value}, origin=f"{path}: parameters[{i}].range")
             except ScenarioError as exc:
                 raise CalibrationSpecError(str(exc)) from None
-    return Calibration(path, spec, raw, spec.name or path.stem, base, base_file,
-                       targets_file, kinds)
+    exports = [path.parent / p for p in spec.targets_from] + [Path(p) for p in
+                                                               targets_from or []]
+    extra: list[Target] = []
+    for i, e in enumerate(exports):
+        if not e.is_file():
+            where = (f"targets_from[{i}]" if i < len(spec.targets_from)
+                     else "--targets-from")
+            raise CalibrationSpecError(f"{path}: {where}: no such file {str(e)!r}")
+        try:
+            extra += export_targets(e, spec.days)
+        except TargetsError as exc:
+            raise CalibrationSpecError(str(exc)) from None
+    cal = Calibration(path, spec, raw, spec.name or path.stem, base, base_file,
+                      targets_file, kinds, tuple(extra), tuple(exports))
+    try:
+        cal.targets()
+    except TargetsError as exc:
+        raise CalibrationSpecError(str(exc)) from None
+    return cal

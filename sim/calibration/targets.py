@@ -14,6 +14,7 @@ Issues known in the first tenth of a run (warm-up) or in its last ``horizon`` da
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +163,58 @@ def households_per_grid_worker(t: RunTables) -> float:
     return float(t.summary["residents"] / t.scenario.neighbourhoods.household_size / workers)
 
 
+# ------------------------------------------------ measured as an export is (fit-orders)
+
+PLATFORM_CHANNELS = ("hotline", "app", "rider")  # residents' requests to the platform
+
+
+def _orders(t: RunTables) -> tuple[np.ndarray, np.ndarray]:
+    """Requests to the platform known after the warm-up: days from known to the
+    platform's closing (``closed_at``), open ones censored at the run's end — as
+    ``govsim fit-orders`` measures an export and the model (sim/orders/check.py)."""
+    iss = t.issues
+    k = iss[(iss["known_at"] >= t.days // 10)
+            & iss["channel"].astype(str).isin(PLATFORM_CHANNELS)]
+    col = "closed_at" if "closed_at" in k else "resolved_at"
+    end = k[col].to_numpy(dtype=float)
+    at = k["known_at"].to_numpy(dtype=float)
+    closed = ~np.isnan(end)
+    return np.maximum(np.where(closed, end - at, float(t.days) - at), 0.0), closed
+
+
+def _km(t: RunTables) -> Any:
+    from scipy import stats
+
+    d, closed = _orders(t)
+    if not closed.any():
+        return None
+    return stats.ecdf(stats.CensoredData(uncensored=d[closed], right=d[~closed])).cdf
+
+
+def _order_quantile(p: float) -> Callable[[RunTables], float]:
+    def stat(t: RunTables) -> float:
+        cdf = _km(t)
+        if cdf is None:
+            return float("nan")
+        i = int(np.searchsorted(cdf.probabilities, p - 1e-12))
+        return float(cdf.quantiles[i]) if i < cdf.quantiles.size else float("inf")
+    stat.__doc__ = (f"Kaplan-Meier quantile {p} of requests' days from known to closed, "
+                    "as fit-orders measures an export.")
+    return stat
+
+
+def orders_mean_days(t: RunTables) -> float:
+    """Mean days from known to closed over requests closed (an export's mean)."""
+    d, closed = _orders(t)
+    return float(d[closed].mean()) if closed.any() else float("nan")
+
+
+def orders_within_7d(t: RunTables) -> float:
+    """Kaplan-Meier share of requests closed within 7 days (an export's)."""
+    cdf = _km(t)
+    return float("nan") if cdf is None else float(cdf.evaluate(7.0))
+
+
 STATISTICS: dict[str, Callable[[RunTables], float]] = {
     "closure_q1_days": _quantile(0.25),
     "closure_median_days": _quantile(0.5),
@@ -173,6 +226,11 @@ STATISTICS: dict[str, Callable[[RunTables], float]] = {
     "settled_directly": settled_directly,
     "share_needing_action": share_needing_action,
     "households_per_grid_worker": households_per_grid_worker,
+    "orders_q1_days": _order_quantile(0.25),
+    "orders_median_days": _order_quantile(0.5),
+    "orders_q3_days": _order_quantile(0.75),
+    "orders_mean_days": orders_mean_days,
+    "orders_within_7d": orders_within_7d,
 }
 
 
@@ -232,6 +290,14 @@ class Targets:
         by = {t.name: t for t in self.items}
         return [by[n] for n in names]
 
+    def with_extra(self, extra: list[Target]) -> Targets:
+        names = {t.name for t in self.items}
+        clash = [t.name for t in extra if t.name in names]
+        if clash:
+            raise TargetsError(f"{self.path}: target {clash[0]!r} is given twice (the "
+                               "targets file and --targets-from)")
+        return Targets(self.path, self.items + tuple(extra))
+
     def variant_path(self, target: Target) -> Path | None:
         return None if target.variant is None else (self.path.parent / target.variant)
 
@@ -270,6 +336,65 @@ def load_targets(path: str | Path, summary_keys: list[str] | None = None) -> Tar
             raise TargetsError(f"{path}: target[{i}].name: {item.name!r} is listed twice")
         items.append(item)
     return Targets(path, tuple(items))
+
+
+EXPORT_STATS: dict[str, tuple[str, str, str]] = {
+    # fit.json closure key -> (statistic, English label, Chinese label)
+    "q1": ("orders_q1_days", "days to close, first quartile", "办结天数下四分位数"),
+    "median": ("orders_median_days", "days to close, median", "办结天数中位数"),
+    "q3": ("orders_q3_days", "days to close, third quartile", "办结天数上四分位数"),
+    "mean": ("orders_mean_days", "days to close, mean of closed", "已办结工单平均天数"),
+    "within7": ("orders_within_7d", "share closed within 7 days", "7天内办结占比"),
+}
+
+
+def export_targets(path: str | Path, days: int) -> list[Target]:
+    """Targets from an export's ``fit.json`` (``govsim fit-orders``): its fitted part's
+    closure days as fitted targets, its holdout's as held out. Tolerances are the
+    fit-orders check's bands: 15% of the value for quartiles and the mean, 5 points for
+    the 7-day share. The mean of closed orders depends on how long orders were watched,
+    so the fitted part's is taken re-weighted to a run of ``days`` (the window after the
+    first tenth: ``closure.data_mean_by_window``), where fit.json has it."""
+    import json
+
+    path = Path(path)
+    try:
+        fit = json.loads(path.read_text(encoding="utf-8"))
+        closure, files = fit["closure"], fit["export"]["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise TargetsError(f"{path}: not a fit-orders fit.json ({exc.__class__.__name__}: "
+                           f"{exc})") from None
+    name = "+".join(f["name"] for f in files)
+    source = f"{name} (sha256 {files[0]['sha256'][:16]}; {path.name})"
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", Path(files[0]["name"]).stem).strip("_").lower()
+    window = days - days // 10
+    out: list[Target] = []
+    for part, role in (("data", "fitted"), ("holdout", "held_out")):
+        summary = closure.get(part) or {}
+        if not summary.get("n"):
+            continue
+        for key, (stat, en, zh) in EXPORT_STATS.items():
+            value = summary.get(key)
+            if key == "mean" and part == "data" and closure.get("data_mean_by_window"):
+                value = _at_window(closure["data_mean_by_window"], window)
+            if value is None:
+                continue
+            tol = 0.05 if key == "within7" else 0.15 * abs(float(value))
+            out.append(Target(
+                name=f"{stem}_{part}_{key}", source=source, statistic=stat,
+                label_en=f"{name}, {'fitted part' if part == 'data' else 'holdout'}: {en}",
+                label_zh=f"{name}（{'拟合部分' if part == 'data' else '留出部分'}）：{zh}",
+                value=float(value), tolerance=max(tol, 1e-6), role=role))
+    if not out:
+        raise TargetsError(f"{path}: no closure figures (closure.data / closure.holdout)")
+    return out
+
+
+def _at_window(table: Mapping[str, float], window: float) -> float:
+    """Linear interpolation in a {window days: mean} table."""
+    xs = np.array(sorted(float(k) for k in table))
+    ys = np.array([table[k] for k in sorted(table, key=float)], dtype=float)
+    return float(np.interp(window, xs, ys))
 
 
 def evaluate(targets: list[Target], runs: Mapping[str | None, RunTables]) -> dict[str, float]:
