@@ -92,3 +92,38 @@ def _summary(search: Search, scenario, params) -> dict:
     u = [(flat[p.keys[0]] - p.low) / (p.high - p.low) for p in params]
     search(np.array(u))
     return search.trace[-1]["summary"]
+
+
+def test_fit_tail_on_the_command_line_writes_cited_keys_and_the_report(
+        tmp_path: Path) -> None:
+    """--fit-tail on a small budget: the scenario sets each searched key, citing the
+    export and the fit; fit.json has tail_fit; the report has its section."""
+    import json
+
+    from sim.cli import main
+
+    base = tmp_path / "short.toml"
+    base.write_text(f'extends = "{ROOT / "scenarios" / "nanjing_baseline.toml"}"\n'
+                    'name = "short"\n[run]\ndays = 60\n')
+    runs = [from_model(simulate(load_scenario(base), seed=s).issues, 60, prefix=f"S{s}")
+            for s in (5, 6)]
+    export = tmp_path / "orders.csv"
+    pd.concat(runs, ignore_index=True).to_csv(export, index=False)
+    out = tmp_path / "fitted"
+    assert main(["fit-orders", str(export), "--shape", "311", "--base", str(base),
+                 "--fit-tail", "8", "--fit-seeds", "1", "--workers", "1", "--check", "2",
+                 "--out", str(out), "-q"]) == 0
+    fit = json.loads((out / "fit.json").read_text(encoding="utf-8"))
+    tail = fit["tail_fit"]
+    assert 0 < tail["runs"] <= 8 and tail["seeds"] == [1001] and tail["days"] == 60
+    assert set(tail["targets"]) == {"q1", "median", "q3", "mean", "within7"}
+    scenario = load_scenario(out / "scenario.toml")
+    flat = scenario.flat()
+    for p in tail["parameters"]:
+        for key in p["keys"]:
+            assert flat[key] == pytest.approx(p["fitted"])
+            assert "orders.csv (sha256 " in scenario.source_of(key)
+            assert "fitted (--fit-tail 8)" in scenario.source_of(key)
+    assert fit["closure"]["model"]["n"] > 0 and "model_all_known_to_resolved" in fit["closure"]
+    assert "Long tail fitted · 长尾拟合" in (out / "report.md").read_text(encoding="utf-8")
+    assert "长尾拟合" in (out / "report.html").read_text(encoding="utf-8")
