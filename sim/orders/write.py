@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.outputs import OutputError
+from sim.outputs import OutputError, staged_folder
 
 KIND = "fit-orders"
 FILES = frozenset({"scenario.toml", "fit.json", "cleaning.csv", "report.html", "report.md",
@@ -61,9 +59,7 @@ def write_folder(out: Path, files: Mapping[str, str | bytes | pd.DataFrame],
     ``check`` runs on the staged folder before it is renamed into place (e.g. that the
     scenario loads); if it raises, nothing is left behind.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with staged_folder(out) as tmp:
         for name, content in files.items():
             path = tmp / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,16 +71,6 @@ def write_folder(out: Path, files: Mapping[str, str | bytes | pd.DataFrame],
                 path.write_text(content, encoding="utf-8")
         if check is not None:
             check(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
