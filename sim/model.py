@@ -36,9 +36,9 @@ from sim.builder import build
 from sim.holidays import WorkCalendar
 from sim.issues import CategoryTable, IssueLog, time_of_day
 from sim.lifecycle import FINDS, IssueLifecycle
-from sim.outcomes import Recorder
+from sim.outcomes import Recorder, issues_table
 from sim.places import Places, ServiceAreas
-from sim.residents import GROUPS, Population, WordOfMouth
+from sim.residents import Population, WordOfMouth
 from sim.scenario import Scenario
 from sim.tail import WATCHES, WorkOrderFlow
 from sim.work import Agenda, ShiftGroup, Team, Transit
@@ -112,8 +112,10 @@ class GovernanceModel(IssueLifecycle, WorkOrderFlow, mesa.Model):
         (self.rng_flow,) = self.rng.spawn(1)
         self.cats = CategoryTable(scenario)
         self._init_flow()
-        self.issues = IssueLog(capacity=int(scenario.layout.residents * 0.5) + 1024,
-                               flow=self.flow_on)
+        residents = scenario.layout.residents if graph is None else sum(
+            d.get("residents", 0) for _, d in graph.nodes(data=True)
+            if d.get("kind") == "building")
+        self.issues = IssueLog(capacity=int(residents * 0.5) + 1024, flow=self.flow_on)
         # Desks' finishes and deliveries, run from one Mesa event (sim.work.Agenda).
         self.agenda = Agenda(self)
         self.transit = Transit(self, trace=trace)
@@ -392,27 +394,7 @@ class GovernanceModel(IssueLifecycle, WorkOrderFlow, mesa.Model):
 
     def issues_frame(self) -> pd.DataFrame:
         """Issues raised before now (see docs/outputs.md)."""
-        frame = self.issues.frame(self.cats.names, until=self.time)
-        # Who raised it (-1: a rider's own issue), their groups and neighbourhood type.
-        pop, pl = self.population, self.places
-        who = self.issues.resident[: self.issues.n]
-        mine = who >= 0
-        safe = np.where(mine, who, 0)
-        frame["resident"] = who
-        for group in GROUPS:
-            col = pd.array(pop.group(group)[safe], dtype="boolean")
-            col[~mine] = pd.NA
-            frame[group] = col
-        frame["pilot"] = self.pilot_comm[frame["community"].to_numpy()]
-        frame["neighbourhood"] = pd.Categorical.from_codes(
-            pl.community_type[frame["community"].to_numpy()], categories=list(pl.type_names))
-        # With a warm-up, the window's issues: raised in it, or carried over (still open
-        # when it started).
-        w = float(self.p.run.warmup_days)
-        frame["carried_over"] = frame["raised_at"] < w
-        keep = (frame["raised_at"] < self.time) & (
-            ~frame["carried_over"] | ~(frame["resolved_at"] < w))
-        return frame[keep].reset_index(drop=True)
+        return issues_table(self)
 
     def summary(self) -> dict[str, float]:
         return self.recorder.summary()

@@ -72,6 +72,32 @@ def summary_keys(category_names: list[str], type_names: list[str] | None = None)
             *equity_keys(type_names)]
 
 
+def issues_table(m: GovernanceModel) -> pd.DataFrame:
+    """The issues table of a run (docs/outputs.md): issues raised before now, who raised
+    them, their groups and neighbourhood type; with a warm-up, the window's issues."""
+    frame = m.issues.frame(m.cats.names, until=m.time)
+    # Who raised it (-1: a rider's own issue), their groups and neighbourhood type.
+    pop, pl = m.population, m.places
+    who = m.issues.resident[: m.issues.n]
+    mine = who >= 0
+    safe = np.where(mine, who, 0)
+    frame["resident"] = who
+    for group in GROUPS:
+        col = pd.array(pop.group(group)[safe], dtype="boolean")
+        col[~mine] = pd.NA
+        frame[group] = col
+    frame["pilot"] = m.pilot_comm[frame["community"].to_numpy()]
+    frame["neighbourhood"] = pd.Categorical.from_codes(
+        pl.community_type[frame["community"].to_numpy()], categories=list(pl.type_names))
+    # With a warm-up, the window's issues: raised in it, or carried over (still open
+    # when it started).
+    w = float(m.p.run.warmup_days)
+    frame["carried_over"] = frame["raised_at"] < w
+    keep = (frame["raised_at"] < m.time) & (
+        ~frame["carried_over"] | ~(frame["resolved_at"] < w))
+    return frame[keep].reset_index(drop=True)
+
+
 class Recorder:
     """Counts what happens during a day and writes one row at the day's close.
 

@@ -98,6 +98,59 @@ class Places:
         return np.bincount(self.street_district, by_street, self.n_districts)
 
 
+@dataclass(frozen=True)
+class Offsets:
+    """Where one district's places start in the whole city's numbering."""
+
+    street: int
+    community: int
+    grid: int
+    micro_grid: int
+    building: int
+    resident: int
+
+
+def district_places(places: Places, district: int) -> tuple[Places, Offsets]:
+    """One district's places, numbered from 0, and where they start in the city's
+    numbering (places are numbered in hierarchy order, so a district's are a run)."""
+    def run(mask: np.ndarray, what: str) -> tuple[int, int]:
+        at = np.flatnonzero(mask)
+        if at.size == 0 or at[-1] - at[0] + 1 != at.size:
+            raise ValueError(f"district {district}: its {what} are not numbered together")
+        return int(at[0]), int(at[-1]) + 1
+
+    s0, s1 = run(places.street_district == district, "streets")
+    c0, c1 = run((places.community_street >= s0) & (places.community_street < s1),
+                 "communities")
+    g0, g1 = run((places.grid_community >= c0) & (places.grid_community < c1), "grids")
+    m0, m1 = run((places.micro_grid_grid >= g0) & (places.micro_grid_grid < g1),
+                 "micro-grids")
+    b0, b1 = run((places.building_micro_grid >= m0) & (places.building_micro_grid < m1),
+                 "buildings")
+    r0 = int(places.micro_grid_first_resident[m0])
+    names = {key: getattr(places, key)[lo:hi] for key, lo, hi in (
+        ("district_names", district, district + 1), ("street_names", s0, s1),
+        ("community_names", c0, c1)) if getattr(places, key)}
+    hh = places.community_households
+    part = replace(
+        places,
+        street_district=places.street_district[s0:s1] - district,
+        community_street=places.community_street[c0:c1] - s0,
+        grid_community=places.grid_community[g0:g1] - c0,
+        micro_grid_grid=places.micro_grid_grid[m0:m1] - g0,
+        micro_grid_community=places.micro_grid_community[m0:m1] - c0,
+        micro_grid_residents=places.micro_grid_residents[m0:m1],
+        micro_grid_first_resident=places.micro_grid_first_resident[m0:m1] - r0,
+        community_type=places.community_type[c0:c1],
+        community_property=places.community_property[c0:c1],
+        building_micro_grid=places.building_micro_grid[b0:b1] - m0,
+        building_first_resident=places.building_first_resident[b0:b1] - r0,
+        building_residents=places.building_residents[b0:b1],
+        community_households=None if hh is None else hh[c0:c1],
+        **names)
+    return part, Offsets(s0, c0, g0, m0, b0, r0)
+
+
 def lay_out(layout: Layout, hoods: Neighbourhoods | None = None,
             rng: np.random.Generator | None = None) -> Places:
     """Index arrays for a layout.

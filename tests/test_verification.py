@@ -1,5 +1,6 @@
 """Verification: docking with queueing theory through every route an issue can take,
-and Little's law on the baseline.
+and Little's law on the baseline; docking also on a run split by district
+(Little's law on a split run: tests/test_split.py).
 
 Each docking test strips the model to one queue on one route (tests/helpers.py
 ``queue_only``, then the route's own switches): Poisson arrivals of one category, one
@@ -30,6 +31,7 @@ from helpers import baseline, queue_only
 
 from sim.run import simulate
 from sim.scenario import Scenario
+from sim.split import simulate_split
 
 DAYS, WARM = 200, 5
 DELAY = 0.1  # days: the fixed relay / sign-for delay on routes that have one
@@ -93,13 +95,13 @@ CHANNEL = {"direct": "grid_worker", "relay": "micro_grid_worker", "hotline": "ho
 
 
 def estimate(sc: Scenario, reps: int, measure: Callable[[pd.DataFrame], pd.Series],
-             name: str) -> tuple[float, float, int]:
+             name: str, run: Callable[..., Any] = simulate) -> tuple[float, float, int]:
     """Mean of ``measure`` over issues known after the warm-up, per replicate; returns
     (mean over replicates, standard error, issues measured). Checks that every issue
     took route ``name`` (its channel; escalated exactly once on the escalation route)."""
     means, n = [], 0
     for seed in range(reps):
-        iss = simulate(sc, days=DAYS, seed=seed).issues
+        iss = run(sc, days=DAYS, seed=seed).issues
         window = (iss["known_at"] >= WARM) & (iss["known_at"] < DAYS - 5)
         assert (iss.loc[window, "channel"] == CHANNEL[name]).all()
         assert (iss.loc[window, "escalations"] == (name == "escalation")).all()
@@ -194,6 +196,28 @@ def test_platform_desk_docks_with_pollaczek_khinchine(name: str, key: str) -> No
     at_desk = lambda iss: iss["dispatched_at"] - iss["known_at"] - DELAY  # noqa: E731
     obs, se, n = estimate(sc, REPS, at_desk, name)
     check(f"{name} platform M/D/1", obs, se, pk_time_in_system(lam, minutes / 1440, 0.0), n)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hotline M/M/2 at the grid", "hotline intake M/D/1"])
+def test_docking_holds_on_a_run_split_by_district(name: str) -> None:
+    """Split by district (sim/split.py), two districts each the one-queue layout: every
+    district is its own queue, fed its own Poisson stream, so the theory of each queue
+    holds in each, and for the issues of both together — the hotline's intake included,
+    which the split shares out (one person on duty in each district here)."""
+    split = {"layout.districts": 2}
+    if name.startswith("hotline M/M"):
+        c, lam, hours = 2, 48.0, 0.5
+        sc = route("hotline", c, lam, hours, **split)
+        obs, se, n = estimate(sc, REPS, at_grid, "hotline", run=simulate_split)
+        check(f"split {name}", obs, se, mmc_time_in_system(lam, 24.0 / hours, c), n)
+    else:
+        lam, minutes = 50.0, 0.5 * 24 * 60 / 50.0
+        sc = route("hotline", 4, lam, 0.1, **split, **{
+            "platform.intake_minutes": minutes, "platform.enquiries_per_request": 0.0})
+        at_desk = lambda iss: iss["dispatched_at"] - iss["known_at"] - DELAY  # noqa: E731
+        obs, se, n = estimate(sc, REPS, at_desk, "hotline", run=simulate_split)
+        check(f"split {name}", obs, se, pk_time_in_system(lam, minutes / 1440, 0.0), n)
 
 
 @pytest.mark.slow

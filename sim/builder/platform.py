@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from sim.agents import Platform
 from sim.work import Desk, ShiftGroup, Team
 
+ON_DUTY = 40.0 / 168.0  # a 40-hour week spread over the clock
+
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
 
@@ -17,7 +19,7 @@ def make_platform(model: GovernanceModel) -> None:
     duty (the real centre serves others too), so the platform's load binds from street
     scale up."""
     pl, pp = model.places, model.p.platform
-    on_duty = 40.0 / 168.0  # a 40-hour week spread over the clock
+    on_duty = ON_DUTY
     res_district = pl.residents_in("district")
     done = model._platform_done
     intake = Team("platform", -1, -1, 0, done, resolves_all=True)

@@ -416,3 +416,74 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     if workers == 1:
         return SerialExecutor()
     return PoolExecutor(workers)
+
+
+@contextlib.contextmanager
+def part_mapper(workers: int | None = None, scheduler: str | None = None,
+                progress: bool = False) -> Iterator[tuple[Any, str]]:
+    """Where a split run's parts run (``sim.split``): ``(mapper, description)``, with
+    ``mapper(fn, tasks)`` returning ``[fn(t) for t in tasks]`` in order — computed here
+    (``workers == 1``), in a local pool of ``workers`` processes, or on the Dask
+    scheduler at ``scheduler``. The results do not depend on which."""
+    executor = make_executor(workers, scheduler)
+    bar_of = _bar(progress)
+    try:
+        if isinstance(executor, DaskExecutor):
+            client = executor.client
+
+            def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
+                from distributed import as_completed
+
+                token = f"{os.getpid()}-{time.time_ns()}"
+                futures = client.map(fn, tasks, key=[f"govsim-part-{token}-{k}"
+                                                     for k in range(len(tasks))], pure=False)
+                with bar_of(len(tasks)) as bar:
+                    for _ in as_completed(futures, loop=client.loop):
+                        bar.update(1)
+                return client.gather(futures)
+        elif isinstance(executor, PoolExecutor):
+            def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                if "forkserver" in multiprocessing.get_all_start_methods():
+                    ctx = multiprocessing.get_context("forkserver")
+                    ctx.set_forkserver_preload(["sim.split"])
+                else:  # pragma: no cover - Windows
+                    ctx = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(min(executor.workers, len(tasks)),
+                                         mp_context=ctx) as pool:
+                    futures = [pool.submit(fn, t) for t in tasks]
+                    with bar_of(len(tasks)) as bar:
+                        for fut in futures:
+                            fut.result()
+                            bar.update(1)
+                    return [fut.result() for fut in futures]
+        else:
+            def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
+                out = []
+                with bar_of(len(tasks)) as bar:
+                    for t in tasks:
+                        out.append(fn(t))
+                        bar.update(1)
+                return out
+        yield mapper, executor.description
+    finally:
+        executor.close()
+
+
+def _bar(progress: bool) -> Any:
+    """A progress bar over parts (shown only after two seconds), or none."""
+    def bar(total: int) -> Any:
+        if progress:
+            from tqdm import tqdm
+
+            return tqdm(total=total, unit="district", desc="districts", leave=False,
+                        mininterval=0.5, delay=2.0)
+        return contextlib.nullcontext(_NoBar())
+    return bar
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        """No bar to move."""
