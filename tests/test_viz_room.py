@@ -35,7 +35,7 @@ from sim.viz.export import caption, captioned_png, file_stem, runs_csv
 from sim.viz.graph_draw import draw_graph
 from sim.viz.labels import LANGS
 from sim.viz.levers import LEVERS
-from sim.viz.live import LiveCharts, LiveGraph
+from sim.viz.live import LiveCharts, LiveGraph, clear_shared
 from sim.viz.picker import list_scenarios, resolve_scenario
 from sim.viz.replicates import Replicates, run_replicate
 from sim.viz.save import SaveRefused, save_scenario
@@ -305,6 +305,41 @@ def test_fast_redraw_shows_the_same_picture_as_a_full_draw() -> None:
     full_g = _full_draw_rgba(draw_graph(runs, "en", "open", norm_top=live_g.norm_top))
     assert blitted_g.shape == full_g.shape
     assert np.mean(np.abs(blitted_g - full_g) > 40) < 0.002
+
+
+def test_tables_share_a_drawn_background_but_each_shows_its_own_lines() -> None:
+    """Two sessions showing the same charts draw the background once between them (the
+    server's work for many tables), and each frame still shows its own run's lines: a
+    different seed's lines never show on the other table's picture."""
+    clear_shared()
+    a = Workshop(scenario(days=60), seed=1)
+    b = Workshop(scenario(days=60), seed=2)
+    live_a, live_b = LiveCharts(), LiveCharts()
+    for _ in range(12):
+        a.step(1)
+        b.step(1)
+        in_a = [(r.role, f, len(r.model.grid_workers)) for r, f in a.frames()]
+        in_b = [(r.role, f, len(r.model.grid_workers)) for r, f in b.frames()]
+        png_a = live_a.png(in_a, "en", xmax=x_extent(a.day, a.days))
+        png_b = live_b.png(in_b, "en", xmax=x_extent(b.day, b.days))
+    shared = live_a.limits == live_b.limits
+    if shared:  # the same limits: the second table drew nothing of its own
+        assert live_b.blit is live_a.blit
+        assert live_b.rebuilds < live_a.rebuilds
+    for png, inputs, live in ((png_a, in_a, live_a), (png_b, in_b, live_b)):
+        blitted = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        full = _full_draw_rgba(draw_charts(inputs, "en", xmax=x_extent(a.day, a.days),
+                                           limits=live.limits))
+        assert np.mean(np.abs(blitted - full) > 40) < 0.002
+    picture_a = np.asarray(Image.open(io.BytesIO(png_a)).convert("RGB")).astype(int)
+    picture_b = np.asarray(Image.open(io.BytesIO(png_b)).convert("RGB")).astype(int)
+    assert np.mean(np.abs(picture_a - picture_b) > 40) > 0.001  # the seeds' lines differ
+    before = live_a.rebuilds
+    clear_shared()  # the last session closed: the backgrounds go, and are drawn again
+    again = live_a.png(in_a, "en", xmax=x_extent(a.day, a.days))
+    assert live_a.rebuilds == before + 1
+    redrawn = np.asarray(Image.open(io.BytesIO(again)).convert("RGB")).astype(int)
+    assert np.mean(np.abs(redrawn - picture_a) > 40) < 0.002
 
 
 @pytest.mark.parametrize("lang", LANGS)

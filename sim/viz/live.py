@@ -8,12 +8,23 @@ and for each new day restores it and draws only those artists on top (blitting, 
 Agg canvas), then encodes it as a JPEG of high quality. The figure is rebuilt only when
 what it shows changes: language, runs, colour scale, a band or previous run appearing,
 or an axis limit being outgrown (limits grow in steps, see :mod:`sim.viz.charts`).
+
+A rebuild is the expensive part (a full draw: 300-600 ms of one core for the charts on a
+busy 2-core laptop, against ~10 ms for a blitted frame), and the tables of a workshop
+cross the same steps at about the same days: the charts' drawn backgrounds are shared by
+every session of the server that shows the same thing (:func:`shared_blit`: the same
+language, runs, band, previous run, axis limits and size), so a step crossed by eight
+tables is drawn once, not eight times. Each frame paints its own session's lines on the
+shared background under that background's lock.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib as mpl
@@ -62,6 +73,7 @@ class _Blit:
     def __init__(self, fig: Figure, dpi: float) -> None:
         fig.set_dpi(dpi)
         self.fig = fig
+        self.lock = threading.Lock()  # one session paints on it at a time
         self.canvas = FigureCanvasAgg(fig)
         self.canvas.draw()  # animated artists are left out
         self.background = self.canvas.copy_from_bbox(fig.bbox)
@@ -71,6 +83,36 @@ class _Blit:
         for artist in artists:
             self.fig.draw_artist(artist)
         return canvas_image(self.canvas)
+
+
+SHARED_BLITS = 16  # drawn backgrounds kept for every session (LRU; ~2 MB each)
+_SHARED: OrderedDict[Any, _Blit] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_OWNERS = itertools.count()  # a session's own token: what only it shows is not shared
+
+
+def shared_blit(key: Any, make: Callable[[], _Blit]) -> tuple[_Blit, bool]:
+    """The drawn background for ``key`` (every session's), made by ``make`` if no session
+    has it; and whether it was made now. Two sessions asking at once may both make it
+    (the last one kept): never wrong, only a draw more."""
+    with _SHARED_LOCK:
+        blit = _SHARED.get(key)
+        if blit is not None:
+            _SHARED.move_to_end(key)
+            return blit, False
+    blit = make()
+    with _SHARED_LOCK:
+        _SHARED[key] = blit
+        _SHARED.move_to_end(key)
+        while len(_SHARED) > SHARED_BLITS:
+            _SHARED.popitem(last=False)
+    return blit, True
+
+
+def clear_shared() -> None:
+    """Forget the shared backgrounds (when the last session closes: their memory goes)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
 
 
 class LiveCharts:
@@ -85,6 +127,7 @@ class LiveCharts:
         self.limits: dict[str, tuple[float, float]] = {}
         self.blit: _Blit | None = None
         self.rebuilds = 0
+        self.owner = next(_OWNERS)
 
     def png(self, runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str, *,
             xmax: float, bands: dict[str, BandSpec] | None = None, band_seeds: int = 0,
@@ -97,27 +140,38 @@ class LiveCharts:
                mpl.rcParams["font.sans-serif"][0])
         if self.blit is None or key != self.key or not limits_cover(self.limits, values):
             self.limits = y_limits(values)
-            fig = draw_charts(runs, lang, self.figsize, panels=self.panels, xmax=xmax,
-                              limits=self.limits, bands=bands, band_seeds=band_seeds,
-                              ghost=ghost, animated=True)
-            self.blit = _Blit(fig, self.dpi)
             self.key = key
-            self.rebuilds += 1
-        fig = self.blit.fig
-        for (role, k), line in fig.govsim_lines.items():
-            s = series.get(role, {}).get(k)
-            if s is not None:
-                line.set_data(s.index.to_numpy(), s.to_numpy())
-        for (role, k), coll in list(fig.govsim_bands.items()):
-            if bands and k in bands:
-                ax = coll.axes
-                colour = coll.get_facecolor()[0]
-                coll.remove()
-                x, lo, hi = bands[k]
-                fig.govsim_bands[(role, k)] = ax.fill_between(
-                    x, lo, hi, color=colour, linewidth=0, animated=True)
-        artists = [*fig.govsim_bands.values(), *fig.govsim_lines.values()]
-        return self.blit.png(artists)
+        # the previous run's line is in the background and is this session's own
+        full_key = (key, tuple(sorted(self.limits.items())), self.figsize, self.dpi,
+                    self.panels, None if ghost is None else self.owner)
+        limits = self.limits
+
+        def make() -> _Blit:
+            fig = draw_charts(runs, lang, self.figsize, panels=self.panels, xmax=xmax,
+                              limits=limits, bands=bands, band_seeds=band_seeds,
+                              ghost=ghost, animated=True)
+            return _Blit(fig, self.dpi)
+
+        self.blit, made = shared_blit(full_key, make)
+        self.rebuilds += made
+        with self.blit.lock:  # the figure's lines are shared: paint this session's
+            fig = self.blit.fig
+            for (role, k), line in fig.govsim_lines.items():
+                s = series.get(role, {}).get(k)
+                if s is not None:
+                    line.set_data(s.index.to_numpy(), s.to_numpy())
+                else:
+                    line.set_data([], [])
+            for (role, k), coll in list(fig.govsim_bands.items()):
+                if bands and k in bands:
+                    ax = coll.axes
+                    colour = coll.get_facecolor()[0]
+                    coll.remove()
+                    x, lo, hi = bands[k]
+                    fig.govsim_bands[(role, k)] = ax.fill_between(
+                        x, lo, hi, color=colour, linewidth=0, animated=True)
+            artists = [*fig.govsim_bands.values(), *fig.govsim_lines.values()]
+            return self.blit.png(artists)
 
 
 class LiveGraph:
@@ -168,4 +222,5 @@ class LiveGraph:
         return self.blit.png(artists)
 
 
-__all__ = ["HOUR_KEYS", "IMAGE_FORMAT", "LiveCharts", "LiveGraph", "canvas_image"]
+__all__ = ["HOUR_KEYS", "IMAGE_FORMAT", "LiveCharts", "LiveGraph", "canvas_image",
+           "clear_shared", "shared_blit"]
