@@ -52,18 +52,52 @@ def tail_citation(tail: Mapping[str, Any]) -> str:
         return ", ".join(f"{k} {'n/a' if d.get(k) is None else round(d[k], 3)}"
                          for k in ("q1", "median", "q3", "mean", "within7"))
 
-    return (f"fitted (--fit-tail {tail['budget_runs']}): scipy differential evolution, "
-            f"{tail['runs']} runs of {tail['days']} days on seeds {tail['seeds']} (common "
-            f"random numbers), to the export's closure days from request to closing "
-            f"({fmt(t)}; the mean of closed orders re-weighted to the model's "
-            f"{tail['window_days']:.0f}-day window); reached {fmt(r)} (distance "
+    rec = tail.get("recency") or {}
+    weighted = (f"; orders weighted by recency, half-life {rec['half_life_days']:g} days "
+                f"before {str(rec['to'])[:10]}" if rec.get("half_life_days") else "")
+    confirmed = tail.get("confirm") or {}
+    also = (f", the best {confirmed['candidates']} re-run on seeds "
+            f"{confirmed['seeds'][0]}-{confirmed['seeds'][-1]}"
+            if confirmed.get("candidates") else "")
+    return (f"fitted (--fit-tail {tail['budget_runs']}): Latin hypercube then Nelder-Mead "
+            f"(scipy), {tail['runs']} runs of {tail['days']} days on seeds {tail['seeds']} "
+            f"(common random numbers){also}, to the export's closure days from request to "
+            f"closing ({fmt(t)}; the mean of closed orders re-weighted to the model's "
+            f"{tail['window_days']:.0f}-day window{weighted}); reached {fmt(r)} (distance "
             f"{tail['distance']}, band units; fit.json: tail_fit)")
+
+
+# Why a 12345 export's scenario runs on the Chinese working calendar (written as the
+# calendar keys' source, after the export's citation).
+CALENDAR_WHY = (
+    "a 12345 export is a Chinese platform's, so the model runs on the Chinese working "
+    "calendar (sim/holidays.py): offices, departments' crews and grid workers off on "
+    "public holidays (State Council notices; Spring Festival 8 days from the eve) and on "
+    "duty on make-up workdays, and time limits counted in working days [P11: 'within 3 "
+    "working days', 'within 13 working days']; fit-orders --holidays off leaves the "
+    "base's calendar")
+
+
+def calendar_start(fit: Mapping[str, Any], days: int) -> str:
+    """The date of the model's day 0, so that its days fall on the export's dates: with a
+    holdout, the run's window after its first tenth starts on the holdout's first day;
+    without one, day 0 is the fitted part's first day."""
+    import pandas as pd
+
+    ex = fit["export"]
+    if fit.get("rows_holdout") and ex.get("holdout_from") is not None:
+        day0 = pd.Timestamp(ex["holdout_from"]).floor("D") - pd.Timedelta(days=days // 10)
+    else:
+        day0 = pd.Timestamp(ex["period"][0]).floor("D")
+    return day0.date().isoformat()
 
 
 def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
                   population: int | None, categories: list[str],
-                  tail: Mapping[str, Any] | None = None) -> tuple[str, list[str]]:
-    """The TOML text and the keys it sets (with ``tail``: the keys ``--fit-tail`` sized)."""
+                  tail: Mapping[str, Any] | None = None,
+                  calendar: str | None = None) -> tuple[str, list[str]]:
+    """The TOML text and the keys it sets (with ``tail``: the keys ``--fit-tail`` sized;
+    with ``calendar``, a date: the Chinese working calendar on from that day 0)."""
     meta = fit["export"]
     sets: dict[str, dict[str, Any]] = {}  # section -> key -> (value, why)
     cites: dict[str, str] = {}
@@ -85,13 +119,26 @@ def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
         # (转办): enquiries per work order = settled / passed on [P5].
         put("platform", "enquiries_per_request", round(s / (1 - s), 4),
             f"受理类型 直办 {settled['settled']:,} / 转办 {settled['passed_on']:,}")
+    if calendar is not None:
+        put("calendar", "holidays", True, CALENDAR_WHY)
+        put("calendar", "working_day_deadlines", True, CALENDAR_WHY)
+        put("calendar", "start_date", calendar,
+            f"day 0 = {calendar}, so that the model's days fall on the export's dates "
+            "(with a holdout: its first day is the first day after the run's first tenth)")
+    working = fit.get("deadlines_working_days") or {}
     years = fit["arrivals"]["days"] / 365.25
     orders = fit["orders_by_category"]
     for cat in categories:
-        due = fit["deadlines"].get(cat)
+        due = working.get(cat) if calendar is not None else None
+        why = ("median working days from the request to its due time (the Chinese working "
+               "calendar, as the model counts them with calendar.working_day_deadlines; "
+               "P11)")
+        if due is None:
+            due = fit["deadlines"].get(cat)
+            why = "median days from the request to its due time"
         if due is not None:
             put(f"categories.{cat}", "deadline_days", round(min(max(due, 0.01), 365.0), 3),
-                "median days from the request to its due time")
+                why)
         n = orders.get(cat)
         if population and n and years > 0:
             # Work orders only: what is settled on the call is the model's enquiries.
@@ -104,7 +151,7 @@ def scenario_text(name: str, extends: str, fit: Mapping[str, Any],
         for p in tail["parameters"]:
             for key in p["keys"]:
                 section, _, leaf = key.rpartition(".")
-                put(section, leaf, p["fitted"], why)
+                put(section, leaf, p.get("set", {}).get(key, p["fitted"]), why)
     description = "Fitted to " + ", ".join(f["name"] for f in meta["files"])
     lines = [
         f"# Fitted by `govsim fit-orders` from {', '.join(f['name'] for f in meta['files'])}",

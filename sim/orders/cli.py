@@ -43,9 +43,17 @@ def register(subparsers: Any) -> None:
                         "match the fitted part's: a search of at most N model runs")
     p.add_argument("--fit-seeds", type=whole_number(1), metavar="K", default=4,
                    help="seeds each --fit-tail candidate runs on (default 4: 1001..1004)")
+    p.add_argument("--fit-half-life", type=float, metavar="DAYS", default=365.0,
+                   help="--fit-tail's targets weight each fitted order by half for every "
+                        "DAYS it lies before the holdout (or the fitted part's end): "
+                        "recent months count most (default 365; 0: every order alike)")
     p.add_argument("--workers", type=whole_number(1), metavar="N", default=min(
                        2, os.cpu_count() or 1),
                    help="processes for --fit-tail (default: 2, or 1 on one core)")
+    p.add_argument("--holidays", choices=("auto", "on", "off"), default="auto",
+                   help="run the model on the Chinese working calendar (public holidays, "
+                        "Spring Festival, deadlines in working days [P11]); auto (the "
+                        "default): on for a 12345 export, off for a 311 one")
     p.add_argument("--sheet", metavar="NAME", help="the xlsx sheet to read (default: all)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_fit_orders)
@@ -53,7 +61,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_fit_orders(args: argparse.Namespace) -> int:
     from sim.errors import InputError
-    from sim.orders.build import base_reference, scenario_name, scenario_text
+    from sim.orders.build import base_reference, calendar_start, scenario_name, scenario_text
     from sim.orders.pipeline import fit_exports
     from sim.orders.write import check_out, to_json, write_folder
     from sim.scenario import load_scenario
@@ -74,12 +82,16 @@ def cmd_fit_orders(args: argparse.Namespace) -> int:
     fit = fitted.fit
     name = scenario_name(out)
     extends = base_reference(base_path, out)
-    text, keys = scenario_text(name, extends, fit, args.population, cats)
     days = model_days(fit, base.run.days)
+    on = args.holidays == "on" or (args.holidays == "auto"
+                                   and fit["export"]["shape"] == "12345")
+    cal = calendar_start(fit, days) if on else None
+    fit["calendar"] = {"holidays": on, "option": args.holidays, "start_date": cal}
+    text, keys = scenario_text(name, extends, fit, args.population, cats, calendar=cal)
     if args.fit_tail:
         tail = _fit_tail(args, fitted, _loaded(text, out), days, say)
         fit["tail_fit"] = tail
-        text, keys = scenario_text(name, extends, fit, args.population, cats, tail)
+        text, keys = scenario_text(name, extends, fit, args.population, cats, tail, cal)
     fit["scenario"] = {"file": "scenario.toml", "base": str(base_path), "keys_set": keys}
     model = None
     if args.check:
@@ -141,19 +153,36 @@ def _loaded(text: str, out: Path) -> Any:
 
 def _fit_tail(args: argparse.Namespace, fitted: Any, scenario: Any, days: int,
               say: Any) -> dict[str, Any]:
+    import pandas as pd
+
+    from sim.orders.fit import recency_weights, weighted_closure_summary
     from sim.orders.pipeline import work_orders
     from sim.orders.tailfit import fit_seeds, fit_tail, targets_from
 
     u = work_orders(fitted.cleaned.used)
     data = u[~u["holdout"]]
     window = days - days // 10
-    targets = targets_from(fitted.fit["closure"]["data"], data["days"].to_numpy(),
-                           data["is_closed"].to_numpy(), window)
+    ex = fitted.fit["export"]
+    end = (pd.Timestamp(ex["holdout_from"]) if ex["holdout_from"] is not None
+           and fitted.fit["rows_holdout"] else data["created"].max())
+    half_life = max(float(args.fit_half_life or 0.0), 0.0)
+    w = recency_weights(data["created"], end, half_life) if half_life else None
+    d, c = data["days"].to_numpy(), data["is_closed"].to_numpy()
+    targets = targets_from(fitted.fit["closure"]["data"], d, c, window, w)
     say(f"--fit-tail: targets {', '.join(f'{k} {v:.3g}' for k, v in targets.items())} "
-        f"(mean of closed re-weighted to a {window}-day window)")
+        f"(mean of closed re-weighted to a {window}-day window"
+        + (f"; orders weighted by recency, half-life {half_life:g} days)" if w is not None
+           else ")"))
     res = fit_tail(scenario, targets, budget=args.fit_tail, days=days, workers=args.workers,
                    seeds=fit_seeds(args.fit_seeds), say=say)
-    return res.record | {"window_days": window}
+    weighting: dict[str, Any] = {"half_life_days": half_life or None,
+                                 "to": str(end) if w is not None else None}
+    if w is not None:
+        weighting |= {"effective_orders": round(float(w.sum() ** 2 / (w * w).sum()), 1),
+                      "unweighted_targets": targets_from(fitted.fit["closure"]["data"],
+                                                         d, c, window),
+                      "weighted_summary": weighted_closure_summary(d, c, w)}
+    return res.record | {"window_days": window, "recency": weighting}
 
 
 def _staged_scenario(text: str, out: Path) -> Any:
@@ -189,7 +218,7 @@ def _print(fit: dict[str, Any], out: Path) -> None:
     print(f"closure distribution by AIC: {best}")
     tail = fit.get("tail_fit")
     if tail:
-        vals = ", ".join(f"{' = '.join(p['keys'])} {p['fitted']:.4g}"
+        vals = ", ".join(f"{p.get('name') or ' = '.join(p['keys'])} {p['fitted']:.4g}"
                          for p in tail["parameters"])
         print(f"--fit-tail: {tail['runs']} runs, {tail['seconds']:.0f} s, distance "
               f"{tail['distance']} (within the bands: {', '.join(tail['within_bands'])}); "

@@ -50,20 +50,73 @@ def closure_summary(days: np.ndarray, closed: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def mean_under_followup(days: np.ndarray, closed: np.ndarray, window: float
-                        ) -> float | None:
+def weighted_km(days: np.ndarray, closed: np.ndarray, weights: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The Kaplan-Meier distribution function of closure days with each order counted
+    ``weights`` times (statsmodels ``SurvfuncRight`` with ``freq_weights``): the event
+    times and the share closed by each."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    sf = SurvfuncRight(np.asarray(days, dtype=float), np.asarray(closed, dtype=int),
+                       freq_weights=np.asarray(weights, dtype=float))
+    return np.asarray(sf.surv_times, dtype=float), 1.0 - np.asarray(sf.surv_prob,
+                                                                     dtype=float)
+
+
+def weighted_closure_summary(days: np.ndarray, closed: np.ndarray, weights: np.ndarray
+                             ) -> dict[str, Any]:
+    """:func:`closure_summary` with each order counted ``weights`` times (weighted
+    Kaplan-Meier quartiles and 7-day share; the weighted mean of closed orders)."""
+    days = np.asarray(days, dtype=float)
+    closed = np.asarray(closed, dtype=bool)
+    w = np.asarray(weights, dtype=float)
+    out: dict[str, Any] = {"n": int(days.size), "open": int((~closed).sum()),
+                           "effective_n": float(w.sum() ** 2 / (w * w).sum())
+                           if w.size else 0.0,
+                           "q1": None, "median": None, "q3": None, "mean": None,
+                           "within7": None}
+    if days.size == 0 or not closed.any():
+        return out
+    times, cdf = weighted_km(days, closed, w)
+    for key, p in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
+        i = int(np.searchsorted(cdf, p - 1e-12))
+        out[key] = float(times[i]) if i < times.size else None
+    j = int(np.searchsorted(times, 7.0, side="right"))
+    out["within7"] = float(cdf[j - 1]) if j else 0.0
+    out["mean"] = float(np.average(days[closed], weights=w[closed]))
+    return out
+
+
+def mean_under_followup(days: np.ndarray, closed: np.ndarray, window: float,
+                        weights: np.ndarray | None = None) -> float | None:
     """Mean of closed orders had they been watched as the model's are: requested evenly
     over ``window`` days and watched to its end, so that an order of T days is closed in
     it with chance max(0, 1 - T / window). T's distribution is the Kaplan-Meier estimate
-    of the orders as exported (their own censoring undone)."""
+    of the orders as exported (their own censoring undone), each order counted
+    ``weights`` times if given (:func:`weighted_km`)."""
     days, closed = np.asarray(days, dtype=float), np.asarray(closed, dtype=bool)
     if not closed.any():
         return None
-    km = stats.ecdf(stats.CensoredData(uncensored=days[closed], right=days[~closed]))
-    t = km.cdf.quantiles
-    mass = np.diff(np.concatenate([[0.0], km.cdf.probabilities]))
+    if weights is None:
+        km = stats.ecdf(stats.CensoredData(uncensored=days[closed], right=days[~closed]))
+        t, cdf = km.cdf.quantiles, km.cdf.probabilities
+    else:
+        t, cdf = weighted_km(days, closed, weights)
+    mass = np.diff(np.concatenate([[0.0], cdf]))
     w = mass * np.clip(1.0 - t / window, 0.0, None)
     return float((t * w).sum() / w.sum()) if w.sum() > 0 else None
+
+
+def recency_weights(created: pd.Series, end: pd.Timestamp, half_life_days: float
+                    ) -> np.ndarray:
+    """Weights halving every ``half_life_days`` back from ``end`` (the holdout's start,
+    or the fitted part's last request): the fitted part's recent orders count most,
+    as the best guide to the months after it; ``0`` (or less) weights every order
+    alike."""
+    if not half_life_days or half_life_days <= 0:
+        return np.ones(len(created))
+    age = (end - created).dt.total_seconds().to_numpy(dtype=float) / 86400.0
+    return np.power(0.5, np.maximum(age, 0.0) / float(half_life_days))
 
 
 def means_by_window(days: np.ndarray, closed: np.ndarray) -> dict[str, float]:
@@ -230,6 +283,34 @@ def deadlines(frame: pd.DataFrame) -> dict[str, float]:
     if d.empty:
         return {}
     med = d.groupby("scenario_category", observed=True)["due_days"].median()
+    return {str(k): float(v) for k, v in med.items()}
+
+
+def working_time(times: pd.Series, start: pd.Timestamp, per_week: int = 5) -> np.ndarray:
+    """Working days from ``start`` (a midnight) to each time, on the Chinese working
+    calendar (``sim.holidays``: public holidays off, make-up workdays on, Spring
+    Festival by the published dates or the 2025 rule): a day off adds nothing."""
+    from sim.holidays import WorkCalendar
+    from sim.scenario import Calendar
+
+    cal = WorkCalendar(Calendar(start_date=start.date().isoformat(), holidays=True))
+    t = (times - start).dt.total_seconds().to_numpy(dtype=float) / 86400.0
+    day = np.floor(t).astype(int)
+    work = cal.days(per_week, int(day.max()) + 1 if day.size else 1)
+    cum = np.concatenate(([0], np.cumsum(work)))
+    return cum[day] + np.where(work[day], t - day, 0.0)
+
+
+def deadlines_working(frame: pd.DataFrame) -> dict[str, float]:
+    """Median working days from the request to its due time, per scenario category
+    (:func:`working_time`): a 12345 platform's time limits are working days [P11]."""
+    d = frame[frame["due"].notna() & frame["due_days"].notna() & (frame["due_days"] > 0)]
+    if d.empty:
+        return {}
+    start = d["created"].min().floor("D")
+    span = working_time(d["due"], start) - working_time(d["created"], start)
+    med = d.assign(working=span).groupby("scenario_category", observed=True)[
+        "working"].median()
     return {str(k): float(v) for k, v in med.items()}
 
 

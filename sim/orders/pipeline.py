@@ -155,6 +155,10 @@ def fit_exports(paths: list[str], *, shape: str = "auto", columns: str | None = 
         "call_types": F.call_types(data),
         "channels": F.counts_by(data, "channel"),
         "deadlines": F.deadlines(data),
+        # a 12345 platform's time limits are working days [P11]: the same medians counted
+        # on the Chinese working calendar (sim.holidays), used when the calendar is on
+        "deadlines_working_days": F.deadlines_working(data) if shape_name == "12345"
+        else {},
         "mapping": {"file": str(mpath), "unmapped": unmapped,
                     "by_scenario_category": mapping_table(u["category"],
                                                           u["scenario_category"])},

@@ -127,7 +127,8 @@ def _tail_rows(fit: Mapping[str, Any]) -> list[list[str]]:
         rows.append([label, "n/a" if want is None else fmt.format(want),
                      "n/a" if got is None else fmt.format(got),
                      f"{t['z'].get(key, float('nan')):+.2f}"])
-    rows += [[" = ".join(p["keys"]), f"[{p['bounds'][0]:g}, {p['bounds'][1]:g}]",
+    rows += [[p.get("name") or " = ".join(p["keys"]),
+              f"[{p['bounds'][0]:g}, {p['bounds'][1]:g}]",
               f"{p['fitted']:.4g}", f"base · 基准 {p['base']:g}"] for p in t["parameters"]]
     return rows
 

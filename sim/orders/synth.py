@@ -23,8 +23,10 @@ WEEKDAY = np.array([1.2, 1.2, 1.1, 1.1, 1.0, 0.7, 0.7])  # relative daily rates,
 
 def generate(n: int, *, seed: int = 1, mu: float = 1.0, sigma: float = 0.8,
              family: str = "lognormal", settled_share: float = 0.3, start: str = "2023-01-01",
-             days: int = 365) -> pd.DataFrame:
-    """``n`` orders as text columns, the way a 12345 platform exports them."""
+             days: int = 365, due_working_days: float | None = None) -> pd.DataFrame:
+    """``n`` orders as text columns, the way a 12345 platform exports them; with
+    ``due_working_days``, a time limit (办理时限) that many working days after the
+    request on the Chinese working calendar (``sim.holidays``) [P11]."""
     rng = np.random.default_rng(seed)
     base = pd.Timestamp(start)
     offset = (base.day_of_week + np.arange(days)) % 7
@@ -61,6 +63,15 @@ def generate(n: int, *, seed: int = 1, mu: float = 1.0, sigma: float = 0.8,
         "紧急程度": np.where(rng.random(n) < 0.1, "紧急", "一般"),
     })
     frame["转办时间"] = frame["转办时间"].where(~settled, "")
+    if due_working_days is not None:
+        from sim.holidays import WorkCalendar
+        from sim.scenario import Calendar
+
+        cal = WorkCalendar(Calendar(start_date=base.date().isoformat(), holidays=True))
+        t = (day * 86400 + secs) / 86400.0
+        due = [cal.add_working_days(float(x), due_working_days, 5) for x in t]
+        frame["办理时限"] = (base + pd.to_timedelta(np.asarray(due) * 86400, unit="s")
+                         ).strftime(fmt)
     return frame
 
 
