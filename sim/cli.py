@@ -41,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "staffing.workers_per_10k=22 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--split", choices=["district"], help="split the run by district, one "
-                     "model each, over --workers or --scheduler (docs/performance.md says "
-                     "what changes); the same seed gives the same tables wherever it runs")
+                     "model each, over --workers or --scheduler (sets run.split; "
+                     "docs/performance.md says what changes); the same seed gives the same "
+                     "tables wherever it runs")
     run.add_argument("--workers", type=whole_number(1), help="with --split: local worker "
                      "processes (default: this machine's cores; 1 runs them here)")
     run.add_argument("--scheduler", metavar="ADDRESS", help="with --split: a Dask "
@@ -79,6 +80,8 @@ def _load(args: argparse.Namespace):
         overrides["run.days"] = args.days
     if getattr(args, "seed", None) is not None:
         overrides["run.seed"] = args.seed
+    if getattr(args, "split", None) is not None:
+        overrides["run.split"] = args.split
     return load_scenario(args.scenario, overrides)
 
 
@@ -86,23 +89,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import default_place, resolve_output
     from sim.run import simulate, write_run
 
-    if args.split is None and (args.workers is not None or args.scheduler is not None):
-        flag = "--workers" if args.workers is not None else "--scheduler"
-        raise InputError(f"{flag}: only a run split by district runs across processes; "
-                         "add --split district (docs/performance.md)")
     scenario = _load(args)
+    split = scenario.run.split == "district"
+    if not split and (args.workers is not None or args.scheduler is not None):
+        flag = "--workers" if args.workers is not None else "--scheduler"
+        raise InputError(f"{args.scenario}: {flag}: only a run split by district runs "
+                         "across processes; add --split district or set run.split = "
+                         "\"district\" (docs/performance.md)")
     # Where the run goes is settled (and refused if unsafe) before it starts.
     default = None if args.out is not None else default_place(scenario.name, args.scenario)
     out = resolve_output(args.out, "run", default=default, origin=args.scenario)
-    if args.split is None:
+    if not split:
         result = simulate(scenario, progress=not args.quiet)
     else:
         from sim.experiments.executor import part_mapper
-        from sim.split import simulate_split
 
         with part_mapper(args.workers, args.scheduler, progress=not args.quiet) as (
                 mapper, where):
-            result = simulate_split(scenario, mapper=mapper, where=where)
+            result = simulate(scenario, mapper=mapper, where=where)
     write_run(result, out)
     print(headline_table(result.summary, scenario.name))
     print(f"wrote {out}/ (daily.parquet, issues.parquet, summary.json, scenario.toml, "

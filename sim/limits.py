@@ -109,3 +109,15 @@ def check_run_count(points: int, replicates: int, origin: str, key: str) -> None
     if need > mem / 2:
         raise InputError(f"{origin}: {key}: {what} need about {gb(need)} of memory to plan, "
                          f"more than half of {source} ({gb(mem)}); use fewer runs")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except ImportError:  # not on POSIX
+        import psutil
+
+        return psutil.Process().memory_info().rss / 2**20

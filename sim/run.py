@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__
+from sim.limits import peak_rss_mb
 from sim.model import GovernanceModel
 from sim.scenario import Scenario
+from sim.split import Mapper, run_split
 
 SeedLike = int | np.random.SeedSequence
 
@@ -57,12 +58,24 @@ def simulate(
     days: int | None = None,
     seed: SeedLike | None = None,
     progress: bool = False,
+    mapper: Mapper | None = None,
+    where: str = "this process",
 ) -> RunResult:
     """Run ``scenario`` for ``days`` (default: the scenario's) from ``seed``, after its
-    warm-up (``run.warmup_days``, left out of the tables)."""
+    warm-up (``run.warmup_days``, left out of the tables).
+
+    A scenario with ``run.split = "district"`` runs as one model per district
+    (sim/split.py), through ``mapper`` when given (where the parts run: here, a local
+    pool, Dask; ``where`` says which, for the manifest)."""
     days = (scenario.run.days if days is None else days) + scenario.run.warmup_days
     seed = scenario.run.seed if seed is None else seed
     start = time.perf_counter()
+    if scenario.run.split == "district":
+        tables = run_split(scenario, days, seed, mapper, where)
+        return RunResult(scenario=scenario, seed=seed_record(seed), daily=tables.daily,
+                         issues=tables.issues, summary=tables.summary,
+                         wall_seconds=time.perf_counter() - start,
+                         peak_rss_mb=peak_rss_mb(), extra=tables.extra)
     model = GovernanceModel(scenario, rng=seed)
     if progress:
         from tqdm import tqdm
@@ -81,16 +94,6 @@ def simulate(
     wall = time.perf_counter() - start
     return RunResult(scenario=scenario, seed=seed_record(seed), daily=daily, issues=issues,
                      summary=summary, wall_seconds=wall, peak_rss_mb=peak_rss_mb())
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    try:
-        import resource
-
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    except ImportError:  # not on POSIX
-        return psutil.Process().memory_info().rss / 2**20
 
 
 def write_run(result: RunResult, out_dir: str | Path) -> Path:

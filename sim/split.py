@@ -19,9 +19,11 @@ What the split changes, and only that (docs/performance.md):
 * **Numbering**: a split run numbers issues district after district (``issue_id``), and
   places and residents as the city does.
 
-The parts come back as :class:`RunPart` (the columns and counts a finished model's
-tables are made from) and :func:`join` makes the run's daily table, issues table and
-summary from them, with the same code a single model uses (:class:`sim.outcomes.Recorder`).
+A scenario asks for it with ``run.split = "district"`` (``govsim run --split district``),
+so the run folder's scenario.toml reproduces it. The parts come back as :class:`RunPart`
+(the columns and counts a finished model's tables are made from) and :func:`join` makes
+the run's daily table, issues table and summary from them, with the same code a single
+model uses (:class:`sim.outcomes.Recorder`).
 """
 
 from __future__ import annotations
@@ -33,16 +35,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.builder.pilots import pilot_communities
 from sim.builder.platform import ON_DUTY
 from sim.issues import CategoryTable, IssueLog
+from sim.limits import peak_rss_mb
 from sim.model import GovernanceModel
 from sim.outcomes import DAILY_COLUMNS, Recorder, issues_table
 from sim.places import Offsets, Places, build_graph, district_places, lay_out
 from sim.residents import GROUPS
-from sim.run import RunResult, SeedLike, peak_rss_mb, seed_record
 from sim.scenario import Scenario
+
+SeedLike = int | np.random.SeedSequence
 
 # A map over the parts: ``mapper(run_part, tasks)`` returns their results in order. The
 # caller chooses where they run (sim.experiments.executor.part_mapper).
@@ -179,26 +184,31 @@ def part_of(model: GovernanceModel, district: int, offsets: Offsets,
         worker_days=rec.worker_days, wall_seconds=wall_seconds, peak_rss_mb=peak_rss_mb())
 
 
-def simulate_split(scenario: Scenario, *, days: int | None = None,
-                   seed: SeedLike | None = None, mapper: Mapper | None = None,
-                   where: str = "this process") -> RunResult:
-    """Run ``scenario`` split by district (see the module's notes); ``mapper`` runs the
-    parts (default: one after another here). Same seed, same tables, whatever runs them."""
-    total = (scenario.run.days if days is None else days) + scenario.run.warmup_days
-    seed = scenario.run.seed if seed is None else seed
-    start = time.perf_counter()
-    places, tasks = split_tasks(scenario, total, seed)
+@dataclass
+class SplitTables:
+    """A split run's tables, joined, and what the split records in the manifest."""
+
+    daily: pd.DataFrame
+    issues: pd.DataFrame
+    summary: dict[str, float]
+    extra: dict[str, Any]
+
+
+def run_split(scenario: Scenario, days: int, seed: SeedLike, mapper: Mapper | None = None,
+              where: str = "this process") -> SplitTables:
+    """Run ``scenario`` for ``days`` (warm-up included) split by district (see the
+    module's notes); ``mapper`` runs the parts (default: one after another here). Same
+    seed, same tables, whatever runs them. ``sim.run.simulate`` calls this for a scenario
+    with ``run.split = "district"``."""
+    places, tasks = split_tasks(scenario, days, seed)
     parts = (mapper or _serial)(run_part, tasks)
     joined = join(scenario, places, parts)
-    result = RunResult(
-        scenario=scenario, seed=seed_record(seed), daily=joined.recorder.daily_frame(),
-        issues=issues_table(joined), summary=joined.recorder.summary(),
-        wall_seconds=time.perf_counter() - start, peak_rss_mb=peak_rss_mb())
-    result.extra["split"] = {
-        "by": "district", "parts": len(parts), "where": where,
-        "part_wall_seconds": [round(p.wall_seconds, 3) for p in parts],
-        "part_peak_rss_mb": round(max(p.peak_rss_mb for p in parts), 1)}
-    return result
+    return SplitTables(
+        daily=joined.recorder.daily_frame(), issues=issues_table(joined),
+        summary=joined.recorder.summary(), extra={"split": {
+            "by": "district", "parts": len(parts), "where": where,
+            "part_wall_seconds": [round(p.wall_seconds, 3) for p in parts],
+            "part_peak_rss_mb": round(max(p.peak_rss_mb for p in parts), 1)}})
 
 
 def _serial(fn: Callable[[PartTask], RunPart], tasks: Sequence[PartTask]) -> list[RunPart]:

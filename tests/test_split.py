@@ -18,9 +18,9 @@ from sim.cli import main
 from sim.model import GovernanceModel
 from sim.outcomes import issues_table
 from sim.places import Offsets
-from sim.run import simulate
-from sim.scenario import load_scenario
-from sim.split import join, part_of, simulate_split, split_tasks
+from sim.run import RunResult, simulate
+from sim.scenario import Scenario, load_scenario
+from sim.split import join, part_of, split_tasks
 
 TABLES = ("daily.parquet", "issues.parquet", "summary.json")
 FLOW = {"calendar.holidays": True, "calendar.working_day_deadlines": True,
@@ -28,6 +28,11 @@ FLOW = {"calendar.holidays": True, "calendar.working_day_deadlines": True,
         "work_orders.callbacks": True, "work_orders.unmet_share": 0.2,
         "work_orders.reopen_unsatisfied": True, "work_orders.extensions": True,
         "work_orders.reply_days": 1.0}
+
+
+def simulate_split(sc: Scenario, **kw: object) -> RunResult:
+    """``simulate`` of ``sc`` split by district (run.split), in this process."""
+    return simulate(sc.with_overrides({"run.split": "district"}), **kw)
 
 
 def _same(a: float, b: float) -> bool:
@@ -97,6 +102,8 @@ def test_a_split_run_covers_the_whole_city_in_city_numbering() -> None:
         "pilot.community_ids": [5], "platform.intake_staff_per_100k": 40.0})
     places, tasks = split_tasks(sc, 30, 2)
     result = simulate_split(sc, days=30, seed=2)
+    assert result.scenario.run.split == "district" and result.extra["split"]["parts"] == 3
+    assert "split = \"district\"" in result.scenario.to_toml()  # the folder reproduces it
     s, iss = result.summary, result.issues
     assert s["residents"] == places.n_residents
     assert s["pilot_communities"] == 3

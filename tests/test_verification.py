@@ -31,7 +31,6 @@ from helpers import baseline, queue_only
 
 from sim.run import simulate
 from sim.scenario import Scenario
-from sim.split import simulate_split
 
 DAYS, WARM = 200, 5
 DELAY = 0.1  # days: the fixed relay / sign-for delay on routes that have one
@@ -205,18 +204,18 @@ def test_docking_holds_on_a_run_split_by_district(name: str) -> None:
     district is its own queue, fed its own Poisson stream, so the theory of each queue
     holds in each, and for the issues of both together — the hotline's intake included,
     which the split shares out (one person on duty in each district here)."""
-    split = {"layout.districts": 2}
+    split = {"layout.districts": 2, "run.split": "district"}
     if name.startswith("hotline M/M"):
         c, lam, hours = 2, 48.0, 0.5
         sc = route("hotline", c, lam, hours, **split)
-        obs, se, n = estimate(sc, REPS, at_grid, "hotline", run=simulate_split)
+        obs, se, n = estimate(sc, REPS, at_grid, "hotline")
         check(f"split {name}", obs, se, mmc_time_in_system(lam, 24.0 / hours, c), n)
     else:
         lam, minutes = 50.0, 0.5 * 24 * 60 / 50.0
         sc = route("hotline", 4, lam, 0.1, **split, **{
             "platform.intake_minutes": minutes, "platform.enquiries_per_request": 0.0})
         at_desk = lambda iss: iss["dispatched_at"] - iss["known_at"] - DELAY  # noqa: E731
-        obs, se, n = estimate(sc, REPS, at_desk, "hotline", run=simulate_split)
+        obs, se, n = estimate(sc, REPS, at_desk, "hotline")
         check(f"split {name}", obs, se, pk_time_in_system(lam, minutes / 1440, 0.0), n)
 
 

@@ -34,6 +34,12 @@ class RunParams(_Section):
         0, "assumption: 0 = the tables start with the run, from an empty city. Days run "
         "before the tables start, so they cover a city in its steady state (issues open "
         "at the window's start are carried over: docs/outputs.md)", ge=0, le=3650)
+    split: Literal["none", "district"] = cited(
+        "none", "assumption: one model of the whole layout. \"district\": each district "
+        "its own model (sim/split.py), runnable on several cores or Dask workers; the "
+        "city's intake centre is shared out among the districts and each district has "
+        "its own random streams, so the numbers are not the unsplit model's "
+        "(docs/performance.md)")
 
 
 class Layout(_Section):
