@@ -16,10 +16,10 @@ import uuid
 from typing import Any
 
 import solara
-import solara.lab
 import solara.lifecycle
 from mesa.visualization.utils import update_counter
 
+from sim.viz import serving
 from sim.viz.compare import Workshop
 from sim.viz.labels import t
 from sim.viz.levers import changed_levers
@@ -124,7 +124,7 @@ def use_table(view: View, table: str | None) -> None:
         finally:
             r.leave(table, device)
 
-    solara.lab.use_task(loop, dependencies=[table], prefer_threaded=True)
+    serving.use_task(loop, dependencies=[table])
 
 
 def submit(view: View, table: str) -> None:
