@@ -26,7 +26,8 @@ Figures on a shared machine are upper bounds: the load average is printed with t
   others: ``max / min - 1 <= 0.2``);
 - *memory*: the server's resident size (its process and children, psutil) with
   ``--sessions`` (30) pages open, each stepped once (target <= 1.5 GB), and 60 s after
-  they all close (released: back near where it started).
+  they all close (released: back near where it started, and near what one session
+  opened and closed leaves behind: imports, fonts, the server's thread pool).
 """
 
 from __future__ import annotations
@@ -121,13 +122,26 @@ def server_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds the server (and its children) have used: the work, whatever the load."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: float,
-                      sessions: int) -> None:
+                      sessions: int, memory: bool = True) -> None:
     import asyncio
 
     from playwright.async_api import async_playwright
@@ -149,6 +163,14 @@ async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: flo
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         rss0 = server_rss_mb(pid)
         print(f"server at start: {rss0:.0f} MB; {load()}", flush=True)
+        # what one session leaves for good (imports, fonts, the thread pool): the floor
+        one = await open_page(browser)
+        await one.evaluate(STEP_JS)  # type: ignore[attr-defined]
+        await one.context.close()  # type: ignore[attr-defined]
+        await asyncio.sleep(30)
+        warm = server_rss_mb(pid)
+        print(f"server 30 s after one session opened, stepped and closed: {warm:.0f} MB",
+              flush=True)
         pages = [await open_page(browser) for _ in range(tables)]
         await asyncio.sleep(2.0)
 
@@ -160,12 +182,15 @@ async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: flo
 
         for page in pages:  # warm-up: the first frames build the figures
             await page.evaluate(STEP_JS)  # type: ignore[attr-defined]
+        cpu0 = server_cpu_s(pid)
         times = [t for ts in await asyncio.gather(*(clicker(pg) for pg in pages)) for t in ts]
+        cpu = server_cpu_s(pid) - cpu0
         print(f"{tables} tables stepping at once: median {statistics.median(times):.0f} ms, "
               f"p90 {quantile(times, 0.9):.0f} ms, worst {max(times):.0f} ms over "
-              f"{len(times)} clicks (targets: median <= 400 ms, p90 <= 1000 ms); {load()}",
-              flush=True)
+              f"{len(times)} clicks (targets: median <= 400 ms, p90 <= 1000 ms); the server's "
+              f"CPU {1000 * cpu / len(times):.0f} ms a click; {load()}", flush=True)
         starts = [await day(pg) for pg in pages]
+        cpu0 = server_cpu_s(pid)
         await asyncio.gather(*(pg.locator(".govsim-play").click() for pg in pages))  # type: ignore[attr-defined]
         await asyncio.sleep(seconds)
         await asyncio.gather(*(pg.locator(".govsim-play").click() for pg in pages))  # type: ignore[attr-defined]
@@ -173,10 +198,13 @@ async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: flo
         played = [await day(pg) - d0 for pg, d0 in zip(pages, starts, strict=True)]
         spread = max(played) / max(min(played), 1) - 1
         print(f"Play, {tables} tables for {seconds:.0f} s at speed 10: days {sorted(played)}; "
-              f"spread max/min - 1 = {100 * spread:.0f}% (target <= 20%); {load()}",
-              flush=True)
+              f"spread max/min - 1 = {100 * spread:.0f}% (target <= 20%); the server's CPU "
+              f"{server_cpu_s(pid) - cpu0:.1f} s; {load()}", flush=True)
         for pg in pages:
             await pg.context.close()  # type: ignore[attr-defined]
+        if not memory:
+            await browser.close()
+            return
         more = []
         for _ in range(sessions):
             pg = await open_page(browser)
@@ -194,7 +222,8 @@ async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: flo
         after = server_rss_mb(pid)
         print(f"server 60 s after every session closed: {after:.0f} MB (started at "
               f"{rss0:.0f} MB, peak {full:.0f} MB: {100 * (full - after) / max(full - rss0, 1):.0f}"
-              f"% of the growth released); {load()}", flush=True)
+              f"% of the growth released; {100 * (full - after) / max(full - warm, 1):.0f}% of "
+              f"the growth above one closed session's {warm:.0f} MB); {load()}", flush=True)
         await browser.close()
 
 
@@ -210,6 +239,8 @@ def main() -> None:
                              "memory)")
     parser.add_argument("--tables", type=int, default=8)
     parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--no-memory", action="store_true",
+                        help="--many without the 30 sessions' memory part")
     args = parser.parse_args()
     if args.many:
         import asyncio
@@ -218,7 +249,8 @@ def main() -> None:
         print(f"before: {load()}")
         for srv in start_page_server(log):
             asyncio.run(many_tables(srv.url, srv.proc.pid, args.tables, args.clicks,
-                                    max(args.seconds, 20.0), args.sessions))
+                                    max(args.seconds, 20.0), args.sessions,
+                                    memory=not args.no_memory))
         return
     from playwright.sync_api import sync_playwright
 

@@ -9,6 +9,7 @@ server makes one per browser tab), close it and look for what is left.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import weakref
@@ -68,3 +69,30 @@ def test_the_pages_use_task_runs_and_lets_a_closed_session_go() -> None:
     ran, kept = closed_session_keeps_its_run(lambda f: serving.use_task(f, dependencies=[]))
     assert ran  # the task still runs the session's function
     assert not kept
+
+
+def test_the_seeds_process_stops_when_no_session_is_left_and_starts_again() -> None:
+    """The background seeds' process holds its own models: when the last session has
+    closed it goes (its memory back to the system), and the next seeds start a new one."""
+    import os
+    import time
+
+    import psutil
+
+    from sim.viz import replicates
+
+    first = replicates.pool().submit(os.getpid).result(timeout=120)
+    assert first != os.getpid()
+    replicates.stop_pool()
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(first) and time.monotonic() < deadline:
+        with contextlib.suppress(psutil.Error):
+            if psutil.Process(first).status() == psutil.STATUS_ZOMBIE:
+                break
+        time.sleep(0.2)
+    gone = not psutil.pid_exists(first) or \
+        psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+    assert gone
+    second = replicates.pool().submit(os.getpid).result(timeout=120)
+    assert second not in (first, os.getpid())
+    replicates.stop_pool()

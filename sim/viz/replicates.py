@@ -70,6 +70,16 @@ def pool() -> ProcessPoolExecutor:
         return _POOL
 
 
+def stop_pool() -> None:
+    """Stop the background process (when no session is left: its memory goes back; the
+    next seeds start a new one)."""
+    global _POOL
+    with _POOL_LOCK:
+        old, _POOL = _POOL, None
+    if old is not None:
+        old.shutdown(wait=False, cancel_futures=True)
+
+
 def run_replicate(index: int, runs: Sequence[tuple[str, Scenario]], seed: Any, days: int,
                   keys: Sequence[str]) -> Replicate:
     """Run every role with ``seed`` for ``days`` days, recording the cards each day."""

@@ -111,9 +111,12 @@ def session_started() -> Callable[[], None]:
         with _LOCK:
             _LIVE -= 1
             idle = _LIVE == 0
-        if idle:  # nobody left: the charts' shared backgrounds and the fonts go too
+        if idle:  # nobody left: the seeds' process, the charts' shared backgrounds and
+            # the fonts go too
             from sim.viz.live import clear_shared
+            from sim.viz.replicates import stop_pool
 
+            stop_pool()
             clear_shared()
             forget_fonts()
         # after the session's objects are dropped (the close finishes first)
