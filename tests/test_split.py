@@ -1,5 +1,5 @@
-"""One run split by district (sim/split.py, issue 20): the same tables on 1 and 2 local
-workers and on 2 Dask workers; the join is exact (one part joined is the model's own
+"""One run split by district (sim/split.py, issue 20): the same tables on 1, 2 and 4
+local workers and on 2 Dask workers; the join is exact (one part joined is the model's own
 tables); a split run covers the city; Little's law holds on it; bad flags are refused."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_one_part_joined_is_the_model_itself(overrides: dict, days: int, seed: i
     assert not differ
 
 
-def _two_districts(tmp: Path, days: int = 120) -> Path:
+def _three_districts(tmp: Path, days: int = 120) -> Path:
     """A street-sized city of three districts (4 communities each)."""
     path = tmp / "three_districts.toml"
     path.write_text(
@@ -77,11 +77,12 @@ def _digests(out: Path) -> dict[str, str]:
 
 @pytest.mark.dask
 @pytest.mark.slow
-def test_split_run_writes_the_same_tables_on_1_and_2_workers_and_on_dask(
+def test_split_run_writes_the_same_tables_on_1_2_and_4_workers_and_on_dask(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = _two_districts(tmp_path)
+    spec = _three_districts(tmp_path)
     outs = {}
-    for label, flags in (("one", ["--workers", "1"]), ("two", ["--workers", "2"])):
+    for label, flags in (("one", ["--workers", "1"]), ("two", ["--workers", "2"]),
+                         ("four", ["--workers", "4"])):
         outs[label] = tmp_path / label
         assert main(["run", str(spec), "--split", "district", *flags, "--quiet",
                      "--out", str(outs[label])]) == 0
@@ -91,7 +92,7 @@ def test_split_run_writes_the_same_tables_on_1_and_2_workers_and_on_dask(
                      "--quiet", "--out", str(outs["dask"])]) == 0
     capsys.readouterr()
     digests = {label: _digests(out) for label, out in outs.items()}
-    assert digests["one"] == digests["two"] == digests["dask"]
+    assert digests["one"] == digests["two"] == digests["four"] == digests["dask"]
     daily = pd.read_parquet(outs["two"] / "daily.parquet")
     assert len(daily) == 120 and daily["raised"].sum() > 5_000
 
