@@ -8,6 +8,7 @@ over all residents each day.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import mesa
@@ -66,7 +67,7 @@ class Resident(mesa.Agent):
             return -1
         self.model.reports[self.index] += 1
         weights = self.model.channel_weights(self)
-        return int(np.searchsorted(weights, u_channel * weights[-1], side="right"))
+        return bisect_right(weights, u_channel * weights[-1])
 
     def hear_outcome(self, delta: float) -> None:
         """Trust moves with an outcome: on time, late, or an incident; so, damped, does

@@ -53,21 +53,22 @@ class IssueLifecycle:
             p *= rp.floating_report_factor
         return min(1.0, max(0.0, p))
 
-    def channel_weights(self, r: Resident) -> np.ndarray:
+    def channel_weights(self, r: Resident) -> list[float]:
         """Cumulative channel weights available to a resident (grid, micro, hotline, app);
-        distrust of the community pushes people to the 12345 hotline."""
+        distrust of the community pushes people to the 12345 hotline. Plain floats: four
+        of them, once a report (numpy's array and cumsum cost more than the sums)."""
         ch, rp = self.p.channels, self.p.residents
         pop, i = self.population, r.index
         distrust = max(0.0, rp.trust_reference - float(pop.trust[i]))
-        w = np.array([
-            ch.grid_worker,
-            ch.micro_grid_worker if self.mg_covered[pop.micro_grid[i]] else 0.0,
-            ch.hotline * (1.0 + rp.distrust_hotline * distrust),
-            ch.app if pop.digital[i] else 0.0,
-        ])
-        if w.sum() <= 0:
-            w[2] = 1.0
-        return np.cumsum(w)
+        grid = ch.grid_worker
+        micro = ch.micro_grid_worker if self.mg_covered[pop.micro_grid[i]] else 0.0
+        hotline = ch.hotline * (1.0 + rp.distrust_hotline * distrust)
+        app = ch.app if pop.digital[i] else 0.0
+        if grid + micro + hotline + app <= 0:  # weights are never negative: all zero
+            hotline = 1.0
+        a = grid + micro
+        b = a + hotline
+        return [grid, a, b, b + app]
 
     # A report that arrives after the issue became known otherwise (an incident on the
     # way) changes nothing.
