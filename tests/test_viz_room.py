@@ -308,29 +308,39 @@ def test_fast_redraw_shows_the_same_picture_as_a_full_draw() -> None:
 
 
 def test_tables_share_a_drawn_background_but_each_shows_its_own_lines() -> None:
-    """Two sessions showing the same charts draw the background once between them (the
-    server's work for many tables), and each frame still shows its own run's lines: a
-    different seed's lines never show on the other table's picture."""
+    """Sessions showing the same pictures draw the background once between them (the
+    server's work for many tables), and each frame still shows its own run: a table on
+    seed 1 and a second one on seed 1 share both backgrounds; a table on seed 2 never
+    shows the other tables' lines or places."""
     clear_shared()
     a = Workshop(scenario(days=60), seed=1)
     b = Workshop(scenario(days=60), seed=2)
-    live_a, live_b = LiveCharts(), LiveCharts()
+    c = Workshop(scenario(days=60), seed=1)
+    live = {w: LiveCharts() for w in "abc"}
+    graph = {w: LiveGraph() for w in "abc"}
+    png: dict[str, bytes] = {}
+    gpng: dict[str, bytes] = {}
+    inputs: dict[str, list] = {}
+    runs: dict[str, list] = {}
     for _ in range(12):
-        a.step(1)
-        b.step(1)
-        in_a = [(r.role, f, len(r.model.grid_workers)) for r, f in a.frames()]
-        in_b = [(r.role, f, len(r.model.grid_workers)) for r, f in b.frames()]
-        png_a = live_a.png(in_a, "en", xmax=x_extent(a.day, a.days))
-        png_b = live_b.png(in_b, "en", xmax=x_extent(b.day, b.days))
-    shared = live_a.limits == live_b.limits
-    if shared:  # the same limits: the second table drew nothing of its own
-        assert live_b.blit is live_a.blit
-        assert live_b.rebuilds < live_a.rebuilds
-    for png, inputs, live in ((png_a, in_a, live_a), (png_b, in_b, live_b)):
-        blitted = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-        full = _full_draw_rgba(draw_charts(inputs, "en", xmax=x_extent(a.day, a.days),
-                                           limits=live.limits))
-        assert np.mean(np.abs(blitted - full) > 40) < 0.002
+        for name, ws in (("a", a), ("b", b), ("c", c)):
+            ws.step(1)
+            inputs[name] = [(r.role, f, len(r.model.grid_workers)) for r, f in ws.frames()]
+            png[name] = live[name].png(inputs[name], "en", xmax=x_extent(ws.day, ws.days))
+            runs[name] = [(f"{name} day {r.model.day}", r.model) for r in ws.runs]
+            gpng[name] = graph[name].png(runs[name], "en", "open")
+    assert live["c"].blit is live["a"].blit and live["c"].rebuilds == 0
+    assert graph["c"].blit is graph["a"].blit and graph["c"].rebuilds == 0
+    for name in "abc":
+        blitted = np.asarray(Image.open(io.BytesIO(png[name])).convert("RGB")).astype(int)
+        full = _full_draw_rgba(draw_charts(inputs[name], "en", xmax=x_extent(a.day, a.days),
+                                           limits=live[name].limits))
+        assert np.mean(np.abs(blitted - full) > 40) < 0.002  # its own lines
+        blitted = np.asarray(Image.open(io.BytesIO(gpng[name])).convert("RGB")).astype(int)
+        full = _full_draw_rgba(draw_graph(runs[name], "en", "open",
+                                          norm_top=graph[name].norm_top))
+        assert np.mean(np.abs(blitted - full) > 40) < 0.002  # its own places and title
+    png_a, png_b, in_a, live_a = png["a"], png["b"], inputs["a"], live["a"]
     picture_a = np.asarray(Image.open(io.BytesIO(png_a)).convert("RGB")).astype(int)
     picture_b = np.asarray(Image.open(io.BytesIO(png_b)).convert("RGB")).astype(int)
     assert np.mean(np.abs(picture_a - picture_b) > 40) > 0.001  # the seeds' lines differ

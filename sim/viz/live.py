@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,12 +45,15 @@ from sim.viz.charts import (
 )
 from sim.viz.graph_draw import draw_graph
 from sim.viz.graph_view import (
+    MAX_AGENT_MARKERS,
     OPEN_CMAP,
     TRUST_CMAP,
     layout_for,
     open_norm_top,
     place_style,
+    place_types,
     place_values,
+    route_segments,
 )
 
 
@@ -174,6 +178,37 @@ class LiveCharts:
             return self.blit.png(artists)
 
 
+_ROUTE_PRINTS: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+class _Same:
+    """An object in a key by its identity (kept alive by the key, so never mistaken)."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
+def _drawn_print(model: Any, lay: Any) -> tuple[Any, ...]:
+    """What a graph's background and its markers show of one run: the places (the
+    layout's identity), the riders' routes, the workers' grids, the riders' homes and
+    enrolment, and the neighbourhood types."""
+    graph = model.graph
+    if graph not in _ROUTE_PRINTS:
+        _ROUTE_PRINTS[graph] = hash(route_segments(graph, lay).tobytes())
+    workers = list(getattr(model, "grid_workers", []) or [])[:MAX_AGENT_MARKERS]
+    riders = list(getattr(model, "riders", []) or [])[:MAX_AGENT_MARKERS]
+    types = tuple(str(x) for x in place_types(model)[0])
+    return (_Same(lay), _ROUTE_PRINTS[graph], tuple(int(w.grid) for w in workers),
+            tuple((int(r.route[0]) if len(r.route) else 0, bool(getattr(r, "enrolled", False)))
+                  for r in riders), types)
+
+
 class LiveGraph:
     """The page's community graph, redrawn by blitting between rebuilds."""
 
@@ -190,19 +225,30 @@ class LiveGraph:
         values = [place_values(model, lay) for (_, model), lay in zip(runs, layouts,
                                                                      strict=True)]
         top = open_norm_top(runs, layouts, values) if colour_by == "open" else 1.0
-        enrolled = tuple(sum(bool(getattr(r, "enrolled", False))
-                             for r in getattr(model, "riders", []) or [])
-                         for _, model in runs)
-        key = (lang, colour_by, tuple(id(model) for _, model in runs), enrolled,
-               mpl.rcParams["font.sans-serif"][0])
+        # what the background shows of each run (not its id: tables showing the same
+        # places, routes, workers and riders share one background)
+        drawn = tuple(_drawn_print(model, lay) for (_, model), lay in zip(runs, layouts,
+                                                                          strict=True))
+        key = (lang, colour_by, drawn, mpl.rcParams["font.sans-serif"][0])
         grow = colour_by == "open" and (self.norm_top is None or top > self.norm_top)
         if self.blit is None or key != self.key or grow:
             self.norm_top = top if colour_by == "open" else None
-            fig = draw_graph(runs, lang, colour_by, self.figsize, norm_top=self.norm_top,
-                             animated=True)
-            self.blit = _Blit(fig, self.dpi)
             self.key = key
-            self.rebuilds += 1
+        norm_top = self.norm_top
+
+        def make() -> _Blit:
+            fig = draw_graph(runs, lang, colour_by, self.figsize, norm_top=norm_top,
+                             animated=True)
+            return _Blit(fig, self.dpi)
+
+        self.blit, made = shared_blit(("graph", key, norm_top, self.figsize, self.dpi), make)
+        self.rebuilds += made
+        with self.blit.lock:  # the places are shared: colour them as this session's
+            return self._paint(runs, layouts, values, colour_by)
+
+    def _paint(self, runs: Sequence[tuple[str, Any]], layouts: Sequence[Any],
+               values: Sequence[Any], colour_by: str) -> bytes:
+        assert self.blit is not None
         fig = self.blit.fig
         cmap = mpl.colormaps[TRUST_CMAP if colour_by == "trust" else OPEN_CMAP]
         axes = [title.axes for title in fig.govsim_titles]
