@@ -17,9 +17,9 @@ from typing import Any
 NOT_MAPPED: tuple[str, ...] = (
     "closure-time distributions as such: the model's days to close come out of queues, "
     "desk hours (categories.*.handling) and follow-through (staffing.*_works_days), which "
-    "an export does not separate; --fit-tail sizes follow-through and replies so that the "
-    "model's closure days match the export's (each such key says so below); without it "
-    "they are the base's",
+    "an export does not separate; --fit-tail sizes the dispatch delay, desk hours (one "
+    "factor), follow-through and replies so that the model's closure days match the "
+    "export's (each such key says so below); without it they are the base's",
     "closure by handling unit (办理单位 / Agency): the model routes by level (grid, "
     "community, street, department), not by named unit",
     "weekday and month profiles of arrivals: the model's arrivals are even over the week "
