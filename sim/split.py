@@ -325,7 +325,4 @@ def _joined_rows(parts: Sequence[RunPart], start: int) -> list[dict[str, Any]]:
         total = row["resolved_total"]
         row["on_time_share"] = on_time_total / total if total else float("nan")
         rows.append(row)
-    for c in ("admin_hours", "case_hours", "patrol_hours", "governance_hours", "visit_hours"):
-        for row in rows:
-            row[c] = float(row[c])
     return rows

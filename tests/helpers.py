@@ -11,6 +11,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 
+def littles_law(issues: Any, lo: float, hi: float, end: float) -> tuple[float, float]:
+    """``(L, lambda W)`` for known issues in the window [lo, hi) of a run ending at
+    ``end``: L the time-average number known and open in the window, lambda the rate
+    they became known in it, W their mean time from known to resolved (the open ones
+    counted until ``end``)."""
+    known = issues[issues["known_at"].notna()]
+    start = known["known_at"].clip(lower=lo)
+    stop = known["resolved_at"].fillna(end).clip(upper=hi)
+    area = float((stop - start).clip(lower=0).sum()) / (hi - lo)
+    inside = known[(known["known_at"] >= lo) & (known["known_at"] < hi)]
+    lw = len(inside) / (hi - lo) * float((inside["resolved_at"].fillna(end)
+                                          - inside["known_at"]).mean())
+    return area, lw
+
+
 def baseline(**overrides: Any) -> Scenario:
     return load_scenario(SCENARIOS / "nanjing_baseline.toml", overrides or None)
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from helpers import baseline
+from helpers import baseline, littles_law
 
 from sim.holidays import WorkCalendar
 from sim.run import simulate
@@ -164,14 +164,7 @@ def test_littles_law_on_reported_issues_holds_after_a_warm_up() -> None:
     area = lw = 0.0
     for seed in range(4):
         iss = simulate(scenario, days=hi - lo + tail, seed=seed).issues
-        known = iss[iss["known_at"].notna()]
-        end = float(hi + tail)
-        start = known["known_at"].clip(lower=lo)
-        stop = known["resolved_at"].fillna(end).clip(upper=hi)
-        a = float((stop - start).clip(lower=0).sum()) / (hi - lo)
-        inside = known[(known["known_at"] >= lo) & (known["known_at"] < hi)]
-        b = len(inside) / (hi - lo) * float((inside["resolved_at"].fillna(end)
-                                             - inside["known_at"]).mean())
+        a, b = littles_law(iss, lo, hi, float(hi + tail))
         print(f"\nseed {seed}: L = {a:.2f}, lambda W = {b:.2f}: {a / b - 1:+.2%}")
         assert a == pytest.approx(b, rel=0.02)
         area, lw = area + a, lw + b

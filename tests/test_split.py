@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from experiments_fixtures import dask_cluster
-from helpers import SCENARIOS, baseline
+from helpers import SCENARIOS, baseline, littles_law
 
 from sim.cli import main
 from sim.model import GovernanceModel
@@ -150,14 +150,7 @@ def test_littles_law_on_reported_issues_holds_on_a_split_run() -> None:
     area = lw = 0.0
     for seed in range(3):
         iss = simulate_split(sc, days=hi - lo + tail, seed=seed).issues
-        known = iss[iss["known_at"].notna()]
-        end = float(hi + tail)
-        start = known["known_at"].clip(lower=lo)
-        stop = known["resolved_at"].fillna(end).clip(upper=hi)
-        a = float((stop - start).clip(lower=0).sum()) / (hi - lo)
-        inside = known[(known["known_at"] >= lo) & (known["known_at"] < hi)]
-        b = len(inside) / (hi - lo) * float((inside["resolved_at"].fillna(end)
-                                             - inside["known_at"]).mean())
+        a, b = littles_law(iss, lo, hi, float(hi + tail))
         print(f"\nsplit, seed {seed}: L = {a:.2f}, lambda W = {b:.2f}: {a / b - 1:+.2%}")
         area, lw = area + a, lw + b
     assert area == pytest.approx(lw, rel=0.02)

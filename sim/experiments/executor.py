@@ -443,16 +443,8 @@ def part_mapper(workers: int | None = None, scheduler: str | None = None,
                 return client.gather(futures)
         elif isinstance(executor, PoolExecutor):
             def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                if "forkserver" in multiprocessing.get_all_start_methods():
-                    ctx = multiprocessing.get_context("forkserver")
-                    ctx.set_forkserver_preload(["sim.split"])
-                else:  # pragma: no cover - Windows
-                    ctx = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(min(executor.workers, len(tasks)),
-                                         mp_context=ctx) as pool:
+                # The runs' own pool: its fork server has imported sim.run, so sim.split.
+                with executor._new_pool() as pool:
                     futures = [pool.submit(fn, t) for t in tasks]
                     with bar_of(len(tasks)) as bar:
                         for fut in futures:

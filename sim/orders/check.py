@@ -31,21 +31,21 @@ def platform_closure(issues: pd.DataFrame, days: int) -> pd.DataFrame:
     the run's end, those known in the first tenth (the empty city's weeks) left out."""
     known = issues[issues["known_at"].notna() & (issues["known_at"] >= days // 10)
                    & issues["channel"].astype(str).isin(PLATFORM_CHANNELS)]
-    closed_at = known["closed_at"].to_numpy(dtype=float)
-    at = known["known_at"].to_numpy(dtype=float)
-    closed = ~np.isnan(closed_at)
-    d = np.where(closed, closed_at - at, float(days) - at)
-    return pd.DataFrame({"category": known["category"].astype(str).to_numpy(),
-                         "days": np.maximum(d, 0.0), "is_closed": closed})
+    return _closure(known, "closed_at", days)
 
 
 def model_closure(issues: pd.DataFrame, days: int) -> pd.DataFrame:
     """One run's closure days from known_at, open ones censored at the run's end."""
     known = issues[issues["known_at"].notna() & (issues["known_at"] >= days // 10)]
-    resolved = known["resolved_at"].to_numpy(dtype=float)
+    return _closure(known, "resolved_at", days)
+
+
+def _closure(known: pd.DataFrame, end: str, days: int) -> pd.DataFrame:
+    """Days from known to ``end`` (a time column), open ones censored at ``days``."""
+    stop = known[end].to_numpy(dtype=float)
     at = known["known_at"].to_numpy(dtype=float)
-    closed = ~np.isnan(resolved)
-    d = np.where(closed, resolved - at, float(days) - at)
+    closed = ~np.isnan(stop)
+    d = np.where(closed, stop - at, float(days) - at)
     return pd.DataFrame({"category": known["category"].astype(str).to_numpy(),
                          "days": np.maximum(d, 0.0), "is_closed": closed})
 
