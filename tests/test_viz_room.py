@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -350,6 +351,39 @@ def test_tables_share_a_drawn_background_but_each_shows_its_own_lines() -> None:
     assert live_a.rebuilds == before + 1
     redrawn = np.asarray(Image.open(io.BytesIO(again)).convert("RGB")).astype(int)
     assert np.mean(np.abs(redrawn - picture_a) > 40) < 0.002
+
+
+def test_tables_crossing_a_step_together_draw_its_background_once() -> None:
+    """Eight tables asking at the same moment for a background nobody has yet: one draws
+    it, the others wait for it and paint on the same one (each drawing its own made the
+    server's work eight times over just when every table waits)."""
+    import threading
+
+    from sim.viz.live import shared_blit
+
+    clear_shared()
+    made: list[int] = []
+    start = threading.Barrier(8)
+    got: list[object] = [None] * 8
+
+    def make() -> object:
+        made.append(1)
+        time.sleep(0.3)  # a full draw takes a while: the others arrive meanwhile
+        return object()
+
+    def table(i: int) -> None:
+        start.wait()
+        got[i] = shared_blit(("test-step", 1), make)  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=table, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=10)
+    assert len(made) == 1
+    blits = {id(g[0]) for g in got}  # type: ignore[index]
+    assert len(blits) == 1 and sum(g[1] for g in got) == 1  # type: ignore[index]
+    clear_shared()
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -96,3 +96,47 @@ def test_the_seeds_process_stops_when_no_session_is_left_and_starts_again() -> N
     second = replicates.pool().submit(os.getpid).result(timeout=120)
     assert second not in (first, os.getpid())
     replicates.stop_pool()
+
+
+def test_a_step_renders_the_page_once_however_many_parts_show_the_day() -> None:
+    """Every part that shows the day reads Mesa's counter; a step must render the page
+    once, not once per part (five parts rendered the whole page five times a click: the
+    server's work when many tables step)."""
+    from mesa.visualization.utils import update_counter
+
+    renders: list[str] = []
+
+    def part(name: str) -> Callable[[], None]:
+        @solara.component
+        def Part() -> None:
+            update_counter.get()
+            renders.append(name)
+            solara.Text(f"{name} {update_counter.value}")
+
+        return Part
+
+    parts = [part(n) for n in ("day", "cards", "pictures", "outcomes", "export")]
+
+    @solara.component
+    def Page() -> None:
+        with solara.Column():
+            for p in parts:
+                p()
+
+    ctx = kernel_context.VirtualKernelContext(id="test-once", kernel=kernel.Kernel(),
+                                              session_id="test")
+    with ctx:
+        _, rc = solara.render(Page(), handle_error=False)
+        ctx.app_object = rc  # as the server keeps it
+        before, renders[:] = rc.render_count, []
+
+        def step() -> None:  # a click's handler or the play loop, in its own thread
+            with ctx:
+                serving.force_update()
+
+        th = threading.Thread(target=step)
+        th.start()
+        th.join(10)
+        assert sorted(renders) == sorted(["day", "cards", "pictures", "outcomes", "export"])
+        assert rc.render_count - before == 1
+        rc.close()

@@ -95,21 +95,39 @@ _SHARED_LOCK = threading.Lock()
 _OWNERS = itertools.count()  # a session's own token: what only it shows is not shared
 
 
+_MAKING: dict[Any, threading.Lock] = {}  # a background being drawn now, by its key
+
+
 def shared_blit(key: Any, make: Callable[[], _Blit]) -> tuple[_Blit, bool]:
     """The drawn background for ``key`` (every session's), made by ``make`` if no session
-    has it; and whether it was made now. Two sessions asking at once may both make it
-    (the last one kept): never wrong, only a draw more."""
+    has it; and whether it was made now. Sessions asking for the same new background at
+    once wait for the one drawing it (eight tables crossing an axis step together drew
+    it eight times over, each slowed by the others: most of the server's time and the
+    long waits while stepping at once)."""
     with _SHARED_LOCK:
         blit = _SHARED.get(key)
         if blit is not None:
             _SHARED.move_to_end(key)
             return blit, False
-    blit = make()
-    with _SHARED_LOCK:
-        _SHARED[key] = blit
-        _SHARED.move_to_end(key)
-        while len(_SHARED) > SHARED_BLITS:
-            _SHARED.popitem(last=False)
+        making = _MAKING.setdefault(key, threading.Lock())
+    with making:
+        with _SHARED_LOCK:  # drawn by another session while this one waited
+            blit = _SHARED.get(key)
+            if blit is not None:
+                _SHARED.move_to_end(key)
+                return blit, False
+        try:
+            blit = make()
+        except BaseException:
+            with _SHARED_LOCK:
+                _MAKING.pop(key, None)
+            raise
+        with _SHARED_LOCK:  # kept and no longer being made, in one step
+            _SHARED[key] = blit
+            _SHARED.move_to_end(key)
+            _MAKING.pop(key, None)
+            while len(_SHARED) > SHARED_BLITS:
+                _SHARED.popitem(last=False)
     return blit, True
 
 

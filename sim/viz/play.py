@@ -3,7 +3,8 @@ draw time, the background seeds shown as they land, and the keyboard shortcuts.
 
 Like Mesa's ``ModelController``: a threaded task (``solara.lab.use_task``, through
 :func:`sim.viz.serving.use_task`) steps the run while ``playing`` is on, and
-``force_update()`` redraws every view after each frame.
+``force_update()`` redraws every view after each frame (one render pass:
+:func:`sim.viz.serving.force_update`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Callable
 
 import solara
 import solara.lifecycle
-from mesa.visualization.utils import force_update
 
 from sim.viz import serving
 from sim.viz.compare import Workshop
@@ -31,7 +31,7 @@ SEED_POLL_SECONDS = 1.0  # paused: how often to look for newly finished seeds
 def do_step(workshop: Workshop | None) -> None:
     if workshop is not None and not playing.value and not workshop.finished:
         workshop.step(1)
-        force_update()
+        serving.force_update()
 
 
 def toggle_play() -> None:
@@ -82,13 +82,13 @@ def play_loop(workshop: Workshop, closed: threading.Event | None = None) -> None
                 continue
             n = min(int(due), max(1, round(rate * MAX_FRAME_SECONDS)))
             done += workshop.step(n)
-            force_update()  # redraws the page (in this thread)
+            serving.force_update()  # redraws the page (in this thread)
             busy = time.perf_counter() - t0
             rest(max(IDLE_SECONDS, 0.25 * busy, serving.frame_gap()), closed)
             measured_rate.set(done / (time.perf_counter() - started))
     if workshop.finished:
         playing.set(False)
-        force_update()  # the last seeds' band and the finished note
+        serving.force_update()  # the last seeds' band and the finished note
 
 
 def use_play(built: Built) -> None:
@@ -114,9 +114,9 @@ def use_play(built: Built) -> None:
             time.sleep(SEED_POLL_SECONDS)
             if len(reps.done()) != seen:
                 seen = len(reps.done())
-                force_update()
+                serving.force_update()
         if not playing.value and not reps.cancelled and len(reps.done()) != seen:
-            force_update()
+            serving.force_update()
 
     serving.use_task(watch_seeds, dependencies=[playing.value, built])
 
@@ -145,7 +145,7 @@ def key_handler(workshop: Workshop | None, is_presenting: bool,
         if name == "step":
             if workshop is not None and not playing.value and not workshop.finished:
                 workshop.step(n)
-                force_update()
+                serving.force_update()
         elif name == "play" and workshop is not None and \
                 (playing.value or not workshop.finished):
             toggle_play()

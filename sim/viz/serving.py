@@ -125,6 +125,37 @@ def session_started() -> Callable[[], None]:
     return closed
 
 
+def force_update() -> None:
+    """Mesa's ``force_update()`` (every part showing the day re-renders), in one render
+    pass. Solara notifies each component that reads the counter on its own, and each
+    notice ran a full render of the page (walking every element): five parts read it, so a
+    step rendered the page five times over, most of the server's work a click. Inside the
+    session's render context the notices are batched and render once, on leaving it."""
+    from mesa.visualization.utils import force_update as mesa_force_update
+
+    rc = _render_context()
+    if rc is None:
+        mesa_force_update()
+        return
+    with rc:
+        mesa_force_update()
+
+
+def _render_context() -> Any:
+    """The session's render context (reacton), if this thread serves a session."""
+    import reacton.core
+    from solara.server import kernel_context
+
+    rc = reacton.core.get_render_context(required=False)
+    if rc is not None:
+        return rc
+    try:
+        app = kernel_context.get_current_context().app_object
+    except Exception:  # no session here (a script, a test without a kernel)
+        return None
+    return app if isinstance(app, reacton.core._RenderContext) else None
+
+
 def install() -> None:
     """Register :func:`session_started` with Solara (once per server process)."""
     import solara.lifecycle
