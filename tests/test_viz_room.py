@@ -353,6 +353,27 @@ def test_tables_share_a_drawn_background_but_each_shows_its_own_lines() -> None:
     assert np.mean(np.abs(redrawn - picture_a) > 40) < 0.002
 
 
+@pytest.mark.parametrize("overrides", [{}, {"run.warmup_days": 5}])
+def test_the_charts_columns_kept_up_day_by_day_are_the_daily_tables(
+        overrides: dict[str, object]) -> None:
+    """The charts read their columns kept up as the days pass, not the whole daily table
+    each day: after every step (one day, several at once, comparing, with a warm-up) they
+    hold exactly the daily table's values."""
+    import pandas as pd
+
+    from sim.viz.compare import CHART_COLUMNS
+
+    ws = Workshop(scenario(days=45, **overrides), seed=3,
+                  baseline=scenario(days=45, **{"staffing.workers_per_10k": 30, **overrides}))
+    for n in [1] * 12 + [5, 1, 7, 1, 1, 13]:
+        ws.step(n)
+        for (_, kept), (_, full) in zip(ws.chart_frames(), ws.frames(), strict=True):
+            pd.testing.assert_frame_equal(kept.reset_index(drop=True),
+                                          full[list(CHART_COLUMNS)].reset_index(drop=True),
+                                          check_dtype=False)
+    assert sum(int(f["incidents"].sum()) for _, f in ws.frames()) > 0  # incidents were seen
+
+
 def test_tables_crossing_a_step_together_draw_its_background_once() -> None:
     """Eight tables asking at the same moment for a background nobody has yet: one draws
     it, the others wait for it and paint on the same one (each drawing its own made the

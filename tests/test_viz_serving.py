@@ -140,3 +140,38 @@ def test_a_step_renders_the_page_once_however_many_parts_show_the_day() -> None:
         assert sorted(renders) == sorted(["day", "cards", "pictures", "outcomes", "export"])
         assert rc.render_count - before == 1
         rc.close()
+
+
+def test_skipping_unchanged_properties_still_shows_every_change() -> None:
+    """The page's server skips setting a widget's property to the value it has (reacton
+    sets all of them on every render); what did change still reaches the widget: a text,
+    a style, a child added and one taken away."""
+    import ipyvuetify as v
+
+    serving.skip_unchanged_props()
+    day = solara.reactive(1)
+
+    @solara.component
+    def Page() -> None:
+        with solara.Column(classes=["box"]):
+            solara.Text(f"day {day.value}", style={"color": "red" if day.value > 2 else "blue"})
+            for i in range(day.value % 3):
+                solara.Text(f"row {i}")
+
+    ctx = kernel_context.VirtualKernelContext(id="test-skip", kernel=kernel.Kernel(),
+                                              session_id="test")
+    with ctx:
+        _, rc = solara.render(Page(), handle_error=False)
+
+        def texts() -> list[str]:
+            return [w.children[0] for w in rc.find(v.Html, tag="span").widgets]
+
+        assert texts() == ["day 1", "row 0"]
+        day.set(2)
+        assert texts() == ["day 2", "row 0", "row 1"]
+        day.set(3)
+        assert texts() == ["day 3"]
+        assert "red" in rc.find(v.Html, tag="span").widgets[0].style_
+        day.set(4)
+        assert texts() == ["day 4", "row 0"]
+        rc.close()

@@ -27,7 +27,7 @@ PRESENT_CHART_SIZE = (7.0, 4.3)  # inches; at 80 dpi 560x344 px
 
 def chart_inputs(workshop: Workshop, lang: str) -> list[tuple[str, Any, int | None]]:
     out = []
-    for run, frame in workshop.frames():
+    for run, frame in workshop.chart_frames():  # the charts' columns, kept up day by day
         workers = len(run.model.grid_workers) if hasattr(run.model, "grid_workers") else None
         out.append((run.role, frame, workers))
     return out

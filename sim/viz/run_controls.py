@@ -34,33 +34,50 @@ def set_seed(value: int | None) -> None:
 
 
 @solara.component
-def RunControls(view: View) -> None:
-    update_counter.get()  # shows the run's day: redraw after every step
-    lang, workshop, scenario = view.lang, view.workshop, view.built.scenario
+def RunButtons(view: View) -> None:
+    """Step, Play / Pause, Reset (a finished run disables Step)."""
+    update_counter.get()  # finished or not: redraw after every step
+    lang, workshop = view.lang, view.workshop
     finished = workshop is None or workshop.finished
+    with solara.Row(gap="4px"):
+        with solara.Tooltip(t("step_tip", lang)):
+            solara.Button(t("step", lang), on_click=lambda: do_step(workshop),
+                          color="primary", disabled=playing.value or finished,
+                          classes=["govsim-step"])
+        with solara.Tooltip(t("play_tip", lang)):
+            solara.Button(t("pause", lang) if playing.value else t("play", lang),
+                          on_click=toggle_play, color="primary", outlined=True,
+                          disabled=finished and not playing.value,
+                          classes=["govsim-play"])
+        with solara.Tooltip(t("reset_tip", lang)):
+            solara.Button(t("reset", lang), on_click=restart, text=True,
+                          classes=["govsim-reset"])
+
+
+@solara.component
+def DayLine(view: View) -> None:
+    """The run's day, finished, and the speed measured while playing."""
+    update_counter.get()  # shows the run's day: redraw after every step
+    lang, workshop = view.lang, view.workshop
+    with solara.Column(gap="0px"):
+        if workshop is not None:
+            solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
+                        classes=["govsim-day"], style={"font-size": "1.1em"})
+            if workshop.finished:
+                solara.Text(t("finished", lang), classes=["govsim-finished"])
+        if measured_rate.value is not None:
+            solara.Text(t("measured_speed", lang, rate=measured_rate.value),
+                        classes=["govsim-rate"], style={"color": "#666"})
+
+
+@solara.component
+def RunControls(view: View) -> None:
+    # Only the buttons and the day follow the day: a step re-renders those two parts, not
+    # the speed, seed and presentation controls (the server's work a click).
+    lang, workshop, scenario = view.lang, view.workshop, view.built.scenario
     with solara.Card(t("run_controls", lang), margin=0):
-        with solara.Row(gap="4px"):
-            with solara.Tooltip(t("step_tip", lang)):
-                solara.Button(t("step", lang), on_click=lambda: do_step(workshop),
-                              color="primary", disabled=playing.value or finished,
-                              classes=["govsim-step"])
-            with solara.Tooltip(t("play_tip", lang)):
-                solara.Button(t("pause", lang) if playing.value else t("play", lang),
-                              on_click=toggle_play, color="primary", outlined=True,
-                              disabled=finished and not playing.value,
-                              classes=["govsim-play"])
-            with solara.Tooltip(t("reset_tip", lang)):
-                solara.Button(t("reset", lang), on_click=restart, text=True,
-                              classes=["govsim-reset"])
-        with solara.Column(gap="0px"):
-            if workshop is not None:
-                solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
-                            classes=["govsim-day"], style={"font-size": "1.1em"})
-                if workshop.finished:
-                    solara.Text(t("finished", lang), classes=["govsim-finished"])
-            if measured_rate.value is not None:
-                solara.Text(t("measured_speed", lang, rate=measured_rate.value),
-                            classes=["govsim-rate"], style={"color": "#666"})
+        RunButtons(view)
+        DayLine(view)
         with solara.Tooltip(t("speed_tip", lang)):
             solara.Text(t("speed", lang), style={"font-size": "0.85em"})
         # Buttons, not a slider: a slider's tick labels ran into the seed field.

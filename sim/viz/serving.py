@@ -156,12 +156,51 @@ def _render_context() -> Any:
     return app if isinstance(app, reacton.core._RenderContext) else None
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _unchanged(current: Any, value: Any) -> bool:
+    """Whether setting ``value`` on a trait holding ``current`` changes nothing (traitlets
+    would compare them equal and send nothing)."""
+    if current is value:
+        return True
+    if type(current) is type(value) and isinstance(value, _SCALARS):
+        return bool(current == value)
+    if isinstance(value, list | tuple) and type(current) is type(value):
+        return len(current) == len(value) and all(a is b for a, b in zip(current, value,
+                                                                          strict=True))
+    return False
+
+
+def skip_unchanged_props() -> None:
+    """Reacton sets every property of every widget of the page on every render (a step:
+    ~190 widgets, ~830 properties, each validated by traitlets, though only the day's
+    text, cards and pictures changed). Skip a property whose value is already there:
+    traitlets would find it equal and send nothing, so the page is the same, for less of
+    the server's time. (Patched once per server process; ``reacton.core.Element``.)"""
+    import reacton.core
+
+    element = reacton.core.Element
+    if getattr(element, "_govsim_skips", False):
+        return
+    original = element._update_widget_prop
+
+    def update_widget_prop(self: Any, widget: Any, name: str, value: Any) -> None:
+        if widget.has_trait(name) and _unchanged(getattr(widget, name), value):
+            return
+        original(self, widget, name, value)
+
+    element._update_widget_prop = update_widget_prop
+    element._govsim_skips = True
+
+
 def install() -> None:
     """Register :func:`session_started` with Solara (once per server process)."""
     import solara.lifecycle
 
     if not getattr(install, "done", False):
         solara.lifecycle.on_kernel_start(session_started)
+        skip_unchanged_props()
         install.done = True  # type: ignore[attr-defined]
 
 

@@ -59,11 +59,64 @@ def outcomes_html(lang: str, workshop: Workshop) -> str:
 
 @solara.component
 def Outcomes(lang: str, workshop: Workshop) -> None:
-    update_counter.get()  # redraw after every step
     with solara.Card(t("outcomes", lang), margin=0, classes=["govsim-outcomes"]):
         with solara.Tooltip(t("outcomes_tip", lang)):
             solara.Text(t("outcomes_tip", lang), style={"font-size": "0.8em", "color": "#666"})
-        solara.HTML(tag="div", unsafe_innerHTML=outcomes_html(lang, workshop))
+        OutcomesTable(lang, workshop)
+
+
+@solara.component
+def OutcomesTable(lang: str, workshop: Workshop) -> None:
+    """The table alone follows the day: a step re-renders this, not the card around it
+    (the server's work a click is mostly re-rendering what shows the day)."""
+    update_counter.get()  # redraw after every step
+    solara.HTML(tag="div", unsafe_innerHTML=outcomes_html(lang, workshop))
+
+
+def _same(a: object, b: object) -> bool:
+    """The same object, or equal numbers or words (a frame is compared by identity)."""
+    return a is b or (type(a) in (int, str) and a == b)
+
+
+class LivePictures:
+    """A session's two live pictures, drawn together once per day (and per language,
+    colour, seeds, previous run): the graph's and the charts' components each ask for
+    them, so only those two re-render after a step, not the cards and rows around them."""
+
+    def __init__(self) -> None:
+        self.graph = LiveGraph(GRAPH_DPI)
+        self.charts = LiveCharts(dpi=GRAPH_DPI)
+        self.lock = threading.Lock()
+        self.mutex = threading.Lock()
+        self.key: tuple[object, ...] | None = None
+        self.drawn: tuple[bytes, bytes] = (b"", b"")
+
+    def pictures(self, view: View) -> tuple[bytes, bytes]:
+        reps = view.built.replicates
+        n_done = len(reps.done()) if reps is not None else 0
+        # the run and the previous run by identity (kept by the key: never mistaken)
+        key = (view.workshop, update_counter.value, view.lang, colour_by.value, n_done,
+               ghost.value)
+        with self.mutex:
+            if self.key is None or not all(map(_same, key, self.key)):
+                self.drawn = draw_pictures(view, self.graph, self.charts, self.lock)
+                self.key = key
+            return self.drawn
+
+
+@solara.component
+def GraphPicture(view: View, live: LivePictures) -> None:
+    update_counter.get()  # redraw after every step
+    graph_png, _ = live.pictures(view)
+    with solara.Tooltip(t("graph_tip", view.lang)):
+        solara.Image(graph_png, width="100%", format=IMAGE_FORMAT, classes=["govsim-graph"])
+
+
+@solara.component
+def ChartsPicture(view: View, live: LivePictures) -> None:
+    update_counter.get()  # redraw after every step
+    _, charts_png = live.pictures(view)
+    solara.Image(charts_png, width="100%", format=IMAGE_FORMAT, classes=["govsim-charts"])
 
 
 @solara.component
@@ -71,24 +124,15 @@ def Views(view: View) -> None:
     workshop = view.workshop
     assert workshop is not None
     lang = view.lang
-    reps = view.built.replicates
-    n_done = len(reps.done()) if reps is not None else 0
-    live_graph = solara.use_memo(lambda: LiveGraph(GRAPH_DPI), dependencies=[])
-    live_charts = solara.use_memo(lambda: LiveCharts(dpi=GRAPH_DPI), dependencies=[])
-    lock = solara.use_memo(threading.Lock, dependencies=[])
-    deps = [workshop, update_counter.value, lang, colour_by.value, n_done, ghost.value]
-    graph_png, charts_png = solara.use_memo(
-        lambda: draw_pictures(view, live_graph, live_charts, lock), deps)
+    live = solara.use_memo(LivePictures, dependencies=[])
     wide = "1 1 100%" if workshop.comparing else "3 1 600px"
     StoryAndCards(view)
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Card(t("tab_community", lang), margin=0,
                          style={"flex": wide, "min-width": "0"}):
             ColourToggle(lang, workshop)
-            with solara.Tooltip(t("graph_tip", lang)):
-                solara.Image(graph_png, width="100%", format=IMAGE_FORMAT,
-                             classes=["govsim-graph"])
+            GraphPicture(view, live)
         with solara.Column(style={"flex": "1 1 360px"}):
             Outcomes(lang, workshop)
     with solara.Card(t("tab_charts", lang), margin=0):
-        solara.Image(charts_png, width="100%", format=IMAGE_FORMAT, classes=["govsim-charts"])
+        ChartsPicture(view, live)
