@@ -175,3 +175,45 @@ def test_skipping_unchanged_properties_still_shows_every_change() -> None:
         day.set(4)
         assert texts() == ["day 4", "row 0"]
         rc.close()
+
+
+def test_a_table_paused_has_the_days_the_clock_gave_it_however_slow_its_frames() -> None:
+    """Play fair: a table's days are the clock's (speed x time from Play to Pause), not
+    how many frames the server drew it. Its frames are made slow here (1.5 s each, as a
+    busy server draws eight tables); at Pause it still has the days due when Pause was
+    pressed (Pause comes mid-frame: without the catch-up it stopped ~10 days short)."""
+    import time
+
+    from sim.scenario import load_scenario
+    from sim.viz import play
+    from sim.viz.compare import Workshop
+    from sim.viz.picker import resolve_scenario
+    from sim.viz.session import playing, speed
+
+    ws = Workshop(load_scenario(resolve_scenario("nanjing_baseline.toml"))
+                  .with_overrides({"run.days": 200}), seed=1)
+    ctx = kernel_context.VirtualKernelContext(id="test-fair", kernel=kernel.Kernel(),
+                                              session_id="test")
+    slow = lambda: time.sleep(1.5)  # noqa: E731  (a frame's drawing on a busy server)
+    original = serving.force_update
+    serving.force_update = slow  # type: ignore[assignment]
+    try:
+        with ctx:
+            speed.set(10)
+            playing.set(True)
+
+            def loop() -> None:
+                with ctx:
+                    play.play_loop(ws)
+
+            th = threading.Thread(target=loop)
+            start = time.perf_counter()
+            th.start()
+            time.sleep(3.0)  # the second frame is being drawn (from ~1.9 s to ~3.4 s)
+            playing.set(False)
+            paused = time.perf_counter()
+            th.join(30)
+            expected = 1 + 10 * (paused - start)
+            assert abs(ws.day - expected) <= 2.5, (ws.day, expected)
+    finally:
+        serving.force_update = original  # type: ignore[assignment]

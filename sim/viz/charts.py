@@ -210,7 +210,7 @@ def draw_charts(runs: Sequence[tuple[str, pd.DataFrame, int | None]], lang: str,
         if key == "chart_hours" and not any(w for *_, w in runs):
             title = t("chart_hours_total", lang)
         size = text_size or (10 if single else 8)
-        ax.set_title(title, fontsize=size + 2 if text_size else (13 if single else 10))
+        ax.set_title(title, fontsize=size + 2 if text_size else (13 if single else 10), y=1.0)
         ax.set_xlabel(t("axis_day", lang), fontsize=size)
         ax.set_ylabel(t(ylabel, lang), fontsize=size)
         ax.tick_params(labelsize=text_size or (9 if single else 7))

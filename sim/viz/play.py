@@ -66,29 +66,55 @@ def play_loop(workshop: Workshop, closed: threading.Event | None = None) -> None
     server with many tables) takes bigger steps, so every table playing at one speed
     reaches about the same day: fair, whatever the order the server serves them in. (With
     a cap of 4 s, tables whose frames took longer than that fell behind for good: eight
-    tables playing together reached days 60 to 156 in 20 s.)
+    tables playing together reached days 60 to 156 in 20 s.) And at Pause a table takes
+    the days the clock gave it up to the moment Pause was pressed (the days are the
+    clock's, not the frames'): eight tables drawn at different rates stopped up to a
+    frame apart, 20-50 days of 200.
     """
+    paused_at: list[float] = []
+
+    def on_playing(value: bool) -> None:
+        if not value and not paused_at:
+            paused_at.append(time.perf_counter())
+
+    unsubscribe = playing.subscribe(on_playing)
+    try:
+        _play(workshop, closed, paused_at)
+    finally:
+        unsubscribe()
+    if workshop.finished:
+        playing.set(False)
+        serving.force_update()  # the last seeds' band and the finished note
+
+
+def _play(workshop: Workshop, closed: threading.Event | None, paused_at: list[float]) -> None:
     with serving.playing():
         started, day0, rate = time.perf_counter(), workshop.day, max(1, int(speed.value))
         done = 0
+
+        def due(now: float) -> float:
+            # the first day at once, then what the clock says is due
+            return 1.0 + day0 + rate * (now - started) - workshop.day
+
         while playing.value and not workshop.finished and not (closed and closed.is_set()):
             t0 = time.perf_counter()
             if max(1, int(speed.value)) != rate:  # a new speed: count from now
                 started, day0, rate = t0, workshop.day, max(1, int(speed.value))
-            # the first day at once, then what the clock says is due
-            due = 1.0 + day0 + rate * (t0 - started) - workshop.day
-            if due < 1.0:  # ahead of the clock (slow speeds): wait for the next day
-                time.sleep(min((1.0 - due) / rate, FRAME_SECONDS))
+            ahead = due(t0)
+            if ahead < 1.0:  # ahead of the clock (slow speeds): wait for the next day
+                time.sleep(min((1.0 - ahead) / rate, FRAME_SECONDS))
                 continue
-            n = min(int(due), max(1, round(rate * MAX_FRAME_SECONDS)))
+            n = min(int(ahead), max(1, round(rate * MAX_FRAME_SECONDS)))
             done += workshop.step(n)
             serving.force_update()  # redraws the page (in this thread)
             busy = time.perf_counter() - t0
             rest(max(IDLE_SECONDS, 0.25 * busy, serving.frame_gap()), closed)
             measured_rate.set(done / (time.perf_counter() - started))
-    if workshop.finished:
-        playing.set(False)
-        serving.force_update()  # the last seeds' band and the finished note
+        if paused_at and not (closed and closed.is_set()) and not workshop.finished:
+            # Pause: the days due when it was pressed (a frame may have passed since)
+            n = min(int(due(paused_at[0])), max(1, round(rate * MAX_FRAME_SECONDS)))
+            if n >= 1 and workshop.step(n):
+                serving.force_update()
 
 
 def use_play(built: Built) -> None:
