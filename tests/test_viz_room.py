@@ -374,6 +374,38 @@ def test_the_charts_columns_kept_up_day_by_day_are_the_daily_tables(
     assert sum(int(f["incidents"].sum()) for _, f in ws.frames()) > 0  # incidents were seen
 
 
+def test_a_graph_titles_name_is_in_its_background_and_only_its_day_changes() -> None:
+    """The page's graph title is (name, day): the name is drawn with the background, the
+    day on the right each frame. Two tables on one seed under different names do not
+    share a background (each shows its own name); under the same name they do; every
+    picture is its own full draw, the day included."""
+    clear_shared()
+    a = Workshop(scenario(days=30), seed=1)
+    b = Workshop(scenario(days=30), seed=1)
+    graphs = {"a": LiveGraph(), "b": LiveGraph(), "c": LiveGraph()}
+    for _ in range(4):
+        a.step(1)
+        b.step(1)
+    runs = {"a": [(("Table A", f"day {a.day}"), a.runs[0].model)],
+            "b": [(("Table B", f"day {b.day}"), b.runs[0].model)],
+            "c": [(("Table A", f"day {b.day}"), b.runs[0].model)]}
+    pictures = {k: graphs[k].png(runs[k], "en", "open") for k in "abc"}
+    assert graphs["b"].blit is not graphs["a"].blit  # another name: its own background
+    assert graphs["c"].blit is graphs["a"].blit  # the same name and places: shared
+    for k in "abc":
+        blitted = np.asarray(Image.open(io.BytesIO(pictures[k])).convert("RGB")).astype(int)
+        full = _full_draw_rgba(draw_graph(runs[k], "en", "open",
+                                          norm_top=graphs[k].norm_top))
+        assert np.mean(np.abs(blitted - full) > 40) < 0.002
+    a.step(1)
+    later = [(("Table A", f"day {a.day}"), a.runs[0].model)]
+    again = np.asarray(Image.open(io.BytesIO(graphs["a"].png(later, "en", "open")))
+                       .convert("RGB")).astype(int)
+    full = _full_draw_rgba(draw_graph(later, "en", "open", norm_top=graphs["a"].norm_top))
+    assert np.mean(np.abs(again - full) > 40) < 0.002  # the new day is drawn
+    clear_shared()
+
+
 def test_tables_crossing_a_step_together_draw_its_background_once() -> None:
     """Eight tables asking at the same moment for a background nobody has yet: one draws
     it, the others wait for it and paint on the same one (each drawing its own made the

@@ -86,11 +86,13 @@ def legend_entries(runs: Sequence[tuple[str, Any]], layouts: Sequence[Layout], l
     return out
 
 
-def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "open",
-               figsize: tuple[float, float] | None = None, *, norm_top: float | None = None,
-               animated: bool = False, text: GraphText | None = None) -> Figure:
+def draw_graph(runs: Sequence[tuple[str | tuple[str, str], Any]], lang: str,
+               colour_by: str = "open", figsize: tuple[float, float] | None = None, *,
+               norm_top: float | None = None, animated: bool = False,
+               text: GraphText | None = None) -> Figure:
     """One panel per run (a baseline and a changed run share one colour scale).
 
+    A run's title is a text, or (name, day): the name centred, the day on the right.
     ``norm_top`` fixes the open-issues colour scale; ``animated`` leaves the places and
     titles out of a plain draw (the page blits them; see :mod:`sim.viz.live`). The
     changing artists are kept in ``fig.govsim_places`` and ``fig.govsim_titles``.
@@ -124,7 +126,14 @@ def draw_graph(runs: Sequence[tuple[str, Any]], lang: str, colour_by: str = "ope
         places = _draw_one(ax, model, lay, vals, colour_by, norm, cmap, lang, animated,
                            text.label)
         fig.govsim_places.extend(places)
-        fig.govsim_titles.append(ax.set_title(title, fontsize=text.title, animated=animated))
+        if isinstance(title, tuple):  # (name, day): the name stays, the day changes
+            name, day = title
+            ax.set_title(name, fontsize=text.title)
+            fig.govsim_titles.append(ax.set_title(day, loc="right", fontsize=text.title,
+                                                  animated=animated))
+        else:
+            fig.govsim_titles.append(ax.set_title(title, fontsize=text.title,
+                                                  animated=animated))
     if colour_by == "type":  # a legend of the types instead of a colour scale
         cax.remove()
     else:

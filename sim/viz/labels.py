@@ -86,7 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
     # -- views -------------------------------------------------------------------------------
     "tab_community": {"zh": "社区图", "en": "Community graph"},
     "tab_charts": {"zh": "动态图表", "en": "Live charts"},
-    "graph_title": {"zh": "{name}：第 {day} 天", "en": "{name}: day {day}"},
+    "graph_day": {"zh": "第 {day} 天", "en": "day {day}"},
     "colour_by": {"zh": "着色依据", "en": "Colour by"},
     "colour_by_tip": {"zh": "网格和微网格按未办结问题、居民信任或所在社区的小区类型着色", "en":
                       "Grids and micro-grids coloured by open issues, by residents' trust or "

@@ -238,7 +238,8 @@ class LiveGraph:
         self.norm_top: float | None = None
         self.rebuilds = 0
 
-    def png(self, runs: Sequence[tuple[str, Any]], lang: str, colour_by: str) -> bytes:
+    def png(self, runs: Sequence[tuple[str | tuple[str, str], Any]], lang: str,
+            colour_by: str) -> bytes:
         layouts = [layout_for(model.graph) for _, model in runs]
         values = [place_values(model, lay) for (_, model), lay in zip(runs, layouts,
                                                                      strict=True)]
@@ -247,7 +248,9 @@ class LiveGraph:
         # places, routes, workers and riders share one background)
         drawn = tuple(_drawn_print(model, lay) for (_, model), lay in zip(runs, layouts,
                                                                           strict=True))
-        key = (lang, colour_by, drawn, mpl.rcParams["font.sans-serif"][0])
+        # a title's name is drawn with the background (only its day changes)
+        names = tuple(title[0] if isinstance(title, tuple) else None for title, _ in runs)
+        key = (lang, colour_by, drawn, names, mpl.rcParams["font.sans-serif"][0])
         grow = colour_by == "open" and (self.norm_top is None or top > self.norm_top)
         if self.blit is None or key != self.key or grow:
             self.norm_top = top if colour_by == "open" else None
@@ -279,7 +282,7 @@ class LiveGraph:
             coll.set_facecolor(colours)
             coll.set_sizes(sizes)
         for title, (text, _) in zip(fig.govsim_titles, runs, strict=True):
-            title.set_text(text)
+            title.set_text(text[1] if isinstance(text, tuple) else text)
         # places first, then the workers and riders beside them (their z-order)
         ordered = sorted(fig.govsim_places, key=lambda p: p[1] == "agents")
         artists = [c for *_, c in ordered] + list(fig.govsim_titles)

@@ -190,7 +190,20 @@ def skip_unchanged_props() -> None:
             return
         original(self, widget, name, value)
 
+    original_update = element._update_widget
+
+    def update_widget(self: Any, widget: Any, el_prev: Any, kwargs: dict[str, Any]) -> None:
+        # the same element as before (its component did not render again): only a child
+        # widget among its values can have been replaced; nothing changed, nothing to do
+        if el_prev is self and all(
+                (widget.has_trait(name) and _unchanged(getattr(widget, name), value))
+                or (name.startswith("on_") and not widget.has_trait(name))
+                for name, value in kwargs.items()):
+            return
+        original_update(self, widget, el_prev, kwargs)
+
     element._update_widget_prop = update_widget_prop
+    element._update_widget = update_widget
     element._govsim_skips = True
 
 
