@@ -64,3 +64,12 @@ def test_govsim_viz_serves_and_stops_with_its_server(tmp_path: Path) -> None:
             if proc is not None and proc.is_running():
                 proc.kill()
         log.close()
+
+
+def test_the_server_starts_with_memory_that_goes_back_when_sessions_close() -> None:
+    """The allocator settings are read when the process starts, so the server gets them in
+    its environment: two C heaps, not one per thread, and Python's objects on the C heap
+    (freed pages go back to the system when sessions close)."""
+    env = server.server_env(None)
+    assert env["MALLOC_ARENA_MAX"] == "2"
+    assert env["PYTHONMALLOC"] == "malloc"
