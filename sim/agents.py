@@ -8,7 +8,6 @@ over all residents each day.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import mesa
@@ -61,13 +60,10 @@ class Resident(mesa.Agent):
         return float(self.model.population.trust[self.index])
 
     def choose_channel(self, u_report: float, u_channel: float) -> int:
-        """The channel this resident reports an issue through, or -1 to keep quiet."""
-        p = self.model.report_probability(self)
-        if u_report >= p:
-            return -1
-        self.model.reports[self.index] += 1
-        weights = self.model.channel_weights(self)
-        return bisect_right(weights, u_channel * weights[-1])
+        """The channel this resident reports an issue through, or -1 to keep quiet (the
+        rule is the model's ``report_channels``, which the day's arrivals use in bulk)."""
+        return int(self.model.report_channels(
+            np.array([self.index]), np.array([u_report]), np.array([u_channel]))[0])
 
     def hear_outcome(self, delta: float) -> None:
         """Trust moves with an outcome: on time, late, or an incident; so, damped, does

@@ -20,7 +20,6 @@ from sim.work import Team
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sim.agents import Resident
 
 
 # Deliveries that make a hidden issue known (see ``IssueLifecycle._schedule_finds``).
@@ -36,39 +35,43 @@ class IssueLifecycle:
                 self.report_to_platform, self.report_by_app)[channel]
 
     # Residents' reporting, by channel -------------------------------------------------
-    def report_probability(self, r: Resident) -> float:
-        """Chance a resident reports an issue: trust as an absolute level (the base chance
-        holds at the reference trust), lower for the elderly, the offline and floating
-        residents, higher for Party members [P9, F5]."""
-        rp = self.p.residents
-        pop, i = self.population, r.index
-        p = rp.report_base * (1 + rp.trust_report_weight * (pop.trust[i] - rp.trust_reference))
-        if pop.elderly[i]:
-            p *= rp.elderly_report_factor
-        if not pop.digital[i]:
-            p *= rp.no_digital_report_factor
-        if pop.party_member[i]:
-            p *= rp.party_report_factor
-        if pop.floating[i]:
-            p *= rp.floating_report_factor
-        return min(1.0, max(0.0, p))
+    def report_channels(self, residents: np.ndarray, u_report: np.ndarray,
+                        u_channel: np.ndarray) -> np.ndarray:
+        """The channel each of these residents reports an issue through (0 grid worker,
+        1 micro-grid worker, 2 the 12345 hotline, 3 the app), or -1 to keep quiet, and
+        count their reports.
 
-    def channel_weights(self, r: Resident) -> list[float]:
-        """Cumulative channel weights available to a resident (grid, micro, hotline, app);
-        distrust of the community pushes people to the 12345 hotline. Plain floats: four
-        of them, once a report (numpy's array and cumsum cost more than the sums)."""
-        ch, rp = self.p.channels, self.p.residents
-        pop, i = self.population, r.index
-        distrust = max(0.0, rp.trust_reference - float(pop.trust[i]))
-        grid = ch.grid_worker
-        micro = ch.micro_grid_worker if self.mg_covered[pop.micro_grid[i]] else 0.0
+        The chance to report takes trust as an absolute level (the base chance holds at
+        the reference trust), lower for the elderly, the offline and floating residents,
+        higher for Party members [P9, F5]. A reporter picks among the channels open to
+        them; distrust of the community pushes people to the hotline. One pass over the
+        day's raisers (a resident's own ``choose_channel`` is this rule for one): the
+        same sums, in the same order, as one resident at a time.
+        """
+        ch, rp, pop = self.p.channels, self.p.residents, self.population
+        trust = pop.trust[residents]
+        p = rp.report_base * (1 + rp.trust_report_weight * (trust - rp.trust_reference))
+        # Multiplying by 1.0 where a factor does not apply leaves p exactly as it was.
+        p = p * np.where(pop.elderly[residents], rp.elderly_report_factor, 1.0)
+        p = p * np.where(pop.digital[residents], 1.0, rp.no_digital_report_factor)
+        p = p * np.where(pop.party_member[residents], rp.party_report_factor, 1.0)
+        p = p * np.where(pop.floating[residents], rp.floating_report_factor, 1.0)
+        reports = u_report < np.clip(p, 0.0, 1.0)
+        np.add.at(self.reports, residents[reports], 1)  # a resident may raise two a day
+        distrust = np.maximum(0.0, rp.trust_reference - trust)
+        grid = np.full(len(residents), float(ch.grid_worker))
+        micro = np.where(self.mg_covered[pop.micro_grid[residents]],
+                         float(ch.micro_grid_worker), 0.0)
         hotline = ch.hotline * (1.0 + rp.distrust_hotline * distrust)
-        app = ch.app if pop.digital[i] else 0.0
-        if grid + micro + hotline + app <= 0:  # weights are never negative: all zero
-            hotline = 1.0
+        app = np.where(pop.digital[residents], float(ch.app), 0.0)
+        # Weights are never negative: when all are zero, the hotline.
+        hotline = np.where(grid + micro + hotline + app <= 0, 1.0, hotline)
         a = grid + micro
         b = a + hotline
-        return [grid, a, b, b + app]
+        total = b + app
+        x = u_channel * total
+        channel = ((grid <= x).astype(np.int64) + (a <= x) + (b <= x) + (total <= x))
+        return np.where(reports, channel, -1)
 
     # A report that arrives after the issue became known otherwise (an incident on the
     # way) changes nothing.

@@ -302,20 +302,25 @@ class GovernanceModel(IssueLifecycle, WorkOrderFlow, mesa.Model):
             need=need, joint=joint, u_route=u_route, find_threshold=find_threshold,
             find_u=find_u, find_v=find_v, u_works=u_works, **flow)
         self.recorder.raised(cat)
-        residents = self.residents_list
-        rider_report = self.report_by_app
-        for i, issue in enumerate(ids.tolist()):
-            if incident_at[i] < np.inf:
-                heappush(self._hazard_clock, (float(incident_at[i]), issue))
-            if by_rider[i]:  # a rider's own problem, reported by app [F20, F25]
-                self.transit.send(float(delay[i]), rider_report, issue)
-                continue
-            channel = -1 if hidden[i] else residents[resident[i]].choose_channel(
-                u_report[i], u_channel[i])
-            if channel < 0:
-                self._new_hidden.append(issue)
-            else:
-                self.transit.send(float(delay[i]), self._report(channel), issue)
+        ids_list = ids.tolist()
+        hazards = np.flatnonzero(incident_at < np.inf).tolist()
+        if hazards:
+            clock = self._hazard_clock
+            for i in hazards:
+                heappush(clock, (float(incident_at[i]), ids_list[i]))
+        # Who reports, and through which channel, decided for the day's raisers at once.
+        code = np.full(n, -1, np.int64)
+        asks = np.flatnonzero(~by_rider & ~hidden)
+        code[asks] = self.report_channels(resident[asks], u_report[asks], u_channel[asks])
+        code[by_rider] = 4  # a rider's own problem, reported by app [F20, F25]
+        self._new_hidden.extend(ids[code < 0].tolist())
+        sent = np.flatnonzero(code >= 0)
+        routes = (self.report_to_grid_worker, self.report_to_micro_grid_worker,
+                  self.report_to_platform, self.report_by_app, self.report_by_app)
+        send = self.transit.send
+        for at, route, issue in zip(delay[sent].tolist(), code[sent].tolist(),
+                                    ids[sent].tolist(), strict=True):
+            send(at, routes[route], issue)
 
     # ------------------------------------------------------------- trust
     def _spread_word(self) -> None:
@@ -369,7 +374,7 @@ class GovernanceModel(IssueLifecycle, WorkOrderFlow, mesa.Model):
         for team in teams:
             out["queued"].extend(team.queued())
             out["in_hand"].extend(d.current for d in team.desks if d.current >= 0)
-        for _at, _, deliver, issue in self.transit._heap:
+        for _at, deliver, issue in self.transit.pending():
             if deliver.__name__ in WATCHES:  # a deadline or a callback: holds nothing
                 continue
             news = deliver.__name__.startswith("report_") or deliver.__name__ in FINDS

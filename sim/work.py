@@ -27,8 +27,8 @@ _DONE = 1e-9  # hours of work left below which an order is done (float round-off
 class Team:
     """A queue of work orders and the desks that serve it."""
 
-    __slots__ = ("_heap", "daily_hours", "desks", "kind", "level", "on_done", "place",
-                 "queued_hours", "resolver", "resolves_all", "shift_hours")
+    __slots__ = ("_normal", "_urgent", "daily_hours", "desks", "kind", "level", "on_done",
+                 "place", "queued_hours", "resolver", "resolves_all", "shift_hours")
 
     def __init__(
         self,
@@ -48,7 +48,10 @@ class Team:
         self.on_done = on_done
         self.resolves_all = resolves_all  # service teams resolve whatever the level
         self.shift_hours = shift_hours
-        self._heap: list[tuple[int, float, int, float]] = []
+        # (deadline, issue, hours): urgent orders in a heap of their own, served first;
+        # the same order as one heap of (urgency, deadline, ...) at a cheaper comparison.
+        self._urgent: list[tuple[float, int, float]] = []
+        self._normal: list[tuple[float, int, float]] = []
         self.desks: list[Desk] = []
         self.queued_hours = 0.0  # work waiting in the queue (not yet taken by a desk)
         # Hours of work the team gets through on an average day, set by whoever builds
@@ -56,7 +59,7 @@ class Team:
         self.daily_hours = 0.0
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._urgent) + len(self._normal)
 
     @property
     def staffed(self) -> bool:
@@ -71,7 +74,7 @@ class Team:
     def push(self, issue: int, urgent: bool, deadline: float, now: float,
              hours: float = 0.0) -> None:
         """Queue an order of ``hours`` work; an idle desk on shift takes it at once."""
-        heappush(self._heap, (0 if urgent else 1, deadline, issue, hours))
+        heappush(self._urgent if urgent else self._normal, (deadline, issue, hours))
         self.queued_hours += hours
         for desk in self.desks:
             if desk.current < 0 and desk.open_at <= now < desk.close_at:
@@ -79,12 +82,12 @@ class Team:
                 return
 
     def pop(self) -> int:
-        item = heappop(self._heap)
-        self.queued_hours = max(0.0, self.queued_hours - item[3])
-        return item[2]
+        item = heappop(self._urgent if self._urgent else self._normal)
+        self.queued_hours = max(0.0, self.queued_hours - item[2])
+        return item[1]
 
     def queued(self) -> list[int]:
-        return [item[2] for item in self._heap]
+        return [item[1] for item in (*self._urgent, *self._normal)]
 
 
 class Desk:
@@ -123,8 +126,9 @@ class Desk:
             self.start_next(now)
 
     def start_next(self, now: float) -> None:
-        if self.team._heap:
-            self.current = issue = self.team.pop()
+        team = self.team
+        if team._urgent or team._normal:
+            self.current = issue = team.pop()
             started = self.log.started_at
             if started[issue] != started[issue]:  # NaN: the first hands on it
                 started[issue] = now
@@ -157,7 +161,8 @@ class Desk:
         self._token = 0  # a pending finish is void
         if self.speed < 1e-9:  # nobody's hours behind the desk now: wait for some
             return
-        end = now + self.log.work_left[self.current] / (24.0 * self.speed)
+        # Python floats, not numpy's: the agenda compares these times many times over.
+        end = now + float(self.log.work_left[self.current]) / (24.0 * self.speed)
         self._token = self.agenda.set(min(end, self.close_at), self)
 
     def _progress(self, now: float) -> None:
@@ -183,25 +188,30 @@ class Desk:
 
 
 class Agenda:
-    """Desks' finishes and the transit's deliveries, in order, from one Mesa event.
+    """Desks' finishes and work orders' deliveries, in order, from one Mesa event.
 
     Mesa's events cost ~10 µs each (an Event, a weak reference, a heap entry), and a
-    district day has ~4,000 finishes and deliveries. The agenda keeps them in a plain heap
-    ``(time, order set, owner)`` with one Mesa event at the earliest. When that event
-    fires, the agenda runs, in order, every entry that comes before the next event on
-    Mesa's own list, calling each owner with the entry's time (nothing an owner calls
-    reads the model's clock; it is moved once, to the last entry's time), and then sets
-    its one event again: what happens, and in what order, is what one Mesa event per entry would
-    give (by time, then by when it was set). An owner (a desk, the transit) holds the
-    order number of its one pending entry in ``_token``; an entry whose number is no
-    longer its owner's was cancelled and is passed over.
+    district day has ~4,000 finishes and deliveries. The agenda keeps them in one plain
+    heap ``(time, order set, owner, issue)`` with one Mesa event at the earliest. When
+    that event fires, the agenda runs, in order, every entry that comes before the next
+    event on Mesa's own list, calling each owner with the entry's time (nothing an owner
+    calls reads the model's clock; it is moved once, to the last entry's time), and then
+    sets its one event again: what happens, and in what order, is what one Mesa event per
+    entry would give (by time, then by when it was set).
+
+    Two kinds of entry share the heap. A desk's pending finish (``issue`` -1): the desk
+    holds the order number of its one pending entry in ``_token``, and an entry whose
+    number is no longer its desk's was cancelled and is passed over. A delivery
+    (``issue`` >= 0, owner the callback): never cancelled, called as ``owner(issue,
+    time)``. One heap for both, not a second heap behind one entry, because every
+    delivery would otherwise be pushed and popped twice.
     """
 
     __slots__ = ("__weakref__", "_event", "_event_at", "_heap", "_running", "_seq", "model")
 
     def __init__(self, model: mesa.Model) -> None:
         self.model = model
-        self._heap: list[tuple[float, int, Desk | Transit]] = []
+        self._heap: list[tuple[float, int, object, int]] = []
         self._seq = 0
         self._event: object | None = None
         self._event_at = float("inf")
@@ -210,13 +220,25 @@ class Agenda:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def set(self, at: float, owner: Desk | Transit) -> int:
+    def set(self, at: float, owner: Desk) -> int:
         """Call ``owner.due(at)`` at ``at``; returns the entry's order number (> 0)."""
         self._seq += 1
-        heappush(self._heap, (at, self._seq, owner))
+        heappush(self._heap, (float(at), self._seq, owner, -1))
         if at < self._event_at and not self._running:
             self._wake(at)
         return self._seq
+
+    def deliver(self, at: float, deliver: Callable[[int, float], None], issue: int) -> None:
+        """Call ``deliver(issue, at)`` at ``at``."""
+        self._seq += 1
+        heappush(self._heap, (float(at), self._seq, deliver, issue))
+        if at < self._event_at and not self._running:
+            self._wake(at)
+
+    def deliveries(self) -> list[tuple[float, Callable[[int, float], None], int]]:
+        """(time, callback, issue) of every delivery still to come."""
+        return [(at, owner, issue) for at, _, owner, issue in self._heap  # type: ignore[misc]
+                if issue >= 0]
 
     def _wake(self, at: float) -> None:
         if self._event is not None:
@@ -233,9 +255,9 @@ class Agenda:
         self._running = True
         try:
             while heap:
-                at, seq, owner = heap[0]
-                if owner._token != seq:
-                    heappop(heap)  # cancelled
+                at, seq, owner, issue = heap[0]
+                if issue < 0 and owner._token != seq:  # type: ignore[attr-defined]
+                    heappop(heap)  # a cancelled finish
                     continue
                 if at > now:
                     while events and events[0].CANCELED:
@@ -244,7 +266,10 @@ class Agenda:
                         break  # Mesa's next event comes first: wake up after it
                     now = at
                 heappop(heap)
-                owner.due(at)
+                if issue < 0:
+                    owner.due(at)  # type: ignore[attr-defined]
+                else:
+                    owner(issue, at)  # type: ignore[operator]
         finally:
             self._running = False
             if now > model.time:
@@ -257,58 +282,47 @@ class Transit:
     """Work orders on their way between hands: a report being made, a relay by a
     micro-grid worker, a platform dispatch, an on-the-spot fix under way.
 
-    Holds (time, callback, issue) in a heap and keeps one Mesa event, always at the
-    earliest time in the heap: a delivery made while firing may send something new,
-    and what was already waiting must not be held back behind it.
+    Each delivery is an entry on the model's :class:`Agenda`, so deliveries and desks'
+    finishes are run in one order (by time, then by when they were set).
     """
 
-    __slots__ = ("_firing", "_heap", "_next_at", "_seq", "_token", "agenda", "model", "trace")
+    __slots__ = ("agenda", "model", "trace")
 
     def __init__(self, model: mesa.Model, *, trace: bool = False) -> None:
         self.model = model
-        self._heap: list[tuple[float, int, Callable[[int, float], None], int]] = []
-        self._seq = 0
         self.agenda: Agenda = model.agenda  # type: ignore[attr-defined]
-        self._token = 0  # the agenda entry of the next delivery (0: none)
-        self._next_at = float("inf")
-        self._firing = False
         # (scheduled for, delivered at, route, issue) of every delivery, when tracing:
         # the check that nothing is delivered late (tests, verification).
         self.trace: list[tuple[float, float, str, int]] | None = [] if trace else None
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self.pending())
+
+    def pending(self) -> list[tuple[float, Callable[[int, float], None], int]]:
+        """(time, callback, issue) of every order on its way now."""
+        return self.agenda.deliveries()
 
     def holds(self) -> set[int]:
         """Issues on their way now."""
-        return {item[3] for item in self._heap}
+        return {issue for _, _, issue in self.pending()}
 
     def send(self, at: float, deliver: Callable[[int, float], None], issue: int) -> None:
         """Call ``deliver(issue, at)`` at time ``at``."""
-        self._seq += 1
-        heappush(self._heap, (at, self._seq, deliver, issue))
-        if not self._firing and at < self._next_at:
-            self._schedule(at)
+        if self.trace is not None:
+            deliver = self._traced(deliver)
+        self.agenda.deliver(at, deliver, issue)
 
-    def _schedule(self, at: float) -> None:
-        self._next_at = at
-        self._token = self.agenda.set(at, self)  # the one before is void
+    def _traced(self, deliver: Callable[[int, float], None]) -> Callable[[int, float], None]:
+        trace, model = self.trace, self.model
+        assert trace is not None
 
-    def due(self, now: float) -> None:
-        """Deliver everything due now."""
-        self._token, self._next_at = 0, float("inf")
-        heap, trace = self._heap, self.trace
-        self._firing = True
-        try:
-            while heap and heap[0][0] <= now:
-                at, _, deliver, issue = heappop(heap)
-                if trace is not None:
-                    trace.append((at, now, deliver.__name__, issue))
-                deliver(issue, now)
-        finally:
-            self._firing = False
-        if heap:
-            self._schedule(heap[0][0])
+        def traced(issue: int, at: float) -> None:
+            # Delivered at: Mesa's clock, if it has already gone past the time set.
+            trace.append((at, max(at, model.time), deliver.__name__, issue))
+            deliver(issue, at)
+
+        traced.__name__ = deliver.__name__
+        return traced
 
 
 class ShiftGroup:
