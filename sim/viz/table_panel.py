@@ -111,6 +111,9 @@ def use_table(view: View, table: str | None) -> None:
                     apply_push(p, latest.current)
                 if r.budget != budget_seen.value:
                     budget_seen.set(r.budget)
+                    refused = table_message.value
+                    if refused is not None and refused[0] == "table_refused":
+                        table_message.set(None)  # it named the old budget
                 if r.board_shared != board_shared.value:
                     board_shared.set(r.board_shared)
                 v = latest.current
