@@ -56,19 +56,23 @@ MODES: dict[str, str] = {
 }
 STEP_JS = """async () => {
     const day = () => document.querySelector('.govsim-day').innerText;
+    // a picture is an <img> (JPEG frames) or, in presentation mode, inline SVG
     const img = (c) => { const e = document.querySelector(c);
                          return e.tagName === 'IMG' ? e : e.querySelector('img'); };
-    const d0 = day(), g0 = img('.govsim-graph').src, c0 = img('.govsim-charts').src;
+    const pic = (c) => { const i = img(c);
+                         return i ? i.src : document.querySelector(c).innerHTML; };
+    const d0 = day(), g0 = pic('.govsim-graph'), c0 = pic('.govsim-charts');
     const t0 = performance.now();
     document.querySelector('.govsim-step').click();
     await new Promise((resolve) => {
-        const done = () => day() !== d0 && img('.govsim-graph').src !== g0 &&
-                           img('.govsim-charts').src !== c0;
+        const done = () => day() !== d0 && pic('.govsim-graph') !== g0 &&
+                           pic('.govsim-charts') !== c0;
         const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(); } });
         obs.observe(document.body, {subtree: true, childList: true, attributes: true,
                                     characterData: true});
     });
-    await Promise.all([img('.govsim-graph').decode(), img('.govsim-charts').decode()]);
+    await Promise.all(['.govsim-graph', '.govsim-charts'].map(
+        (c) => img(c) ? img(c).decode() : new Promise(requestAnimationFrame)));
     return performance.now() - t0;
 }"""
 
