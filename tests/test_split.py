@@ -189,3 +189,17 @@ def test_workers_without_split_is_bad_input(tmp_path: Path,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--split district" in err[0]
     assert not out.exists()
+
+
+def test_each_local_executor_maps_parts_in_order_and_reports_each_one_done() -> None:
+    """A split run's parts come back in their order, whichever finishes first, and the
+    progress bar moves once a part (Dask: in the tables test above)."""
+    from sim.experiments.executor import PoolExecutor, SerialExecutor
+
+    items = [-x for x in range(9)]
+    for executor in (SerialExecutor(), PoolExecutor(2)):
+        done: list[int] = []
+        with executor:
+            got = executor.map_ordered(abs, items, done=lambda d=done: d.append(1))
+        assert got == [abs(x) for x in items]
+        assert len(done) == len(items)

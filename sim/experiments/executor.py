@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +199,17 @@ class Executor:
     def imap(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
         raise NotImplementedError
 
+    def map_ordered(self, fn: Callable[[Any], Any], items: list[Any],
+                    done: Callable[[], None] = lambda: None) -> list[Any]:
+        """``[fn(x) for x in items]``, in order, computed where this executor computes
+        (``fn`` and the items must pickle, except in this process); ``done()`` after
+        each one finishes. For work that is not a run (a split run's parts)."""
+        out = []
+        for x in items:
+            out.append(fn(x))
+            done()
+        return out
+
     def close(self) -> None:
         """Release workers or connections."""
 
@@ -294,6 +305,17 @@ class PoolExecutor(Executor):
                     attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
                     retry.append(task)
                 self._restart()
+
+    def map_ordered(self, fn: Callable[[Any], Any], items: list[Any],
+                    done: Callable[[], None] = lambda: None) -> list[Any]:
+        # A pool of its own for these: its fork server has imported sim.run (and so
+        # sim.split), and the runs' pool is left as it was.
+        with self._new_pool() as pool:
+            futures = [pool.submit(fn, x) for x in items]
+            for fut in futures:
+                fut.result()
+                done()
+            return [fut.result() for fut in futures]
 
     def _restart(self) -> None:
         if self._pool is not None:
@@ -394,6 +416,17 @@ class DaskExecutor(Executor):
             if outcome is not None:
                 yield outcome
 
+    def map_ordered(self, fn: Callable[[Any], Any], items: list[Any],
+                    done: Callable[[], None] = lambda: None) -> list[Any]:
+        from distributed import as_completed
+
+        token = f"{os.getpid()}-{time.time_ns()}"  # not pure: each call computes anew
+        futures = self.client.map(fn, items, key=[f"govsim-part-{token}-{k}"
+                                                  for k in range(len(items))], pure=False)
+        for _ in as_completed(futures, loop=self.client.loop):
+            done()
+        return self.client.gather(futures)
+
     def close(self) -> None:
         self.client.close()
 
@@ -428,37 +461,10 @@ def part_mapper(workers: int | None = None, scheduler: str | None = None,
     executor = make_executor(workers, scheduler)
     bar_of = _bar(progress)
     try:
-        if isinstance(executor, DaskExecutor):
-            client = executor.client
+        def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
+            with bar_of(len(tasks)) as bar:
+                return executor.map_ordered(fn, tasks, done=lambda: bar.update(1))
 
-            def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
-                from distributed import as_completed
-
-                token = f"{os.getpid()}-{time.time_ns()}"
-                futures = client.map(fn, tasks, key=[f"govsim-part-{token}-{k}"
-                                                     for k in range(len(tasks))], pure=False)
-                with bar_of(len(tasks)) as bar:
-                    for _ in as_completed(futures, loop=client.loop):
-                        bar.update(1)
-                return client.gather(futures)
-        elif isinstance(executor, PoolExecutor):
-            def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
-                # The runs' own pool: its fork server has imported sim.run, so sim.split.
-                with executor._new_pool() as pool:
-                    futures = [pool.submit(fn, t) for t in tasks]
-                    with bar_of(len(tasks)) as bar:
-                        for fut in futures:
-                            fut.result()
-                            bar.update(1)
-                    return [fut.result() for fut in futures]
-        else:
-            def mapper(fn: Any, tasks: list[Any]) -> list[Any]:
-                out = []
-                with bar_of(len(tasks)) as bar:
-                    for t in tasks:
-                        out.append(fn(t))
-                        bar.update(1)
-                return out
         yield mapper, executor.description
     finally:
         executor.close()
