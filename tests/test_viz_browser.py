@@ -109,6 +109,8 @@ def step(page: Any, days: int) -> None:
         before = day_of(page)
         page.locator(".govsim-step").click()
         expect(page.locator(".govsim-day")).to_have_text(day_text(before + 1))
+        # the table is another widget: its update can land a message after the label's
+        expect(page.locator(f".govsim-outcomes table[data-day='{before + 1}']")).to_be_attached()
 
 
 def cell(page: Any, key: str, column: int) -> str:

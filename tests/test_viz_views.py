@@ -22,6 +22,7 @@ from sim.viz.graph_view import compute_layout, layout_for
 from sim.viz.levers import LEVERS, changed_levers, lever_values
 from sim.viz.picker import list_scenarios, resolve_scenario
 from sim.viz.style import available_cjk_fonts, use_page_style
+from sim.viz.working_view import outcomes_html
 
 
 @pytest.fixture(autouse=True)
@@ -121,6 +122,17 @@ def test_compare_pairs_runs_with_the_same_seed() -> None:
     admin = next(r for r in ws.outcome_rows() if r["key"] == "admin_share")
     assert admin["changed"] > admin["baseline"]
     assert format_difference("admin_share", admin["difference"], "pp").startswith("+")
+
+
+def test_outcomes_table_names_the_day_its_numbers_are_from() -> None:
+    """The browser tests wait for the table's own day: the day label is another widget."""
+    ws = Workshop(scenario(days=10), seed=2, baseline=scenario(days=10))
+    assert 'data-day="0"' in outcomes_html("en", ws)
+    ws.step(3)
+    page = outcomes_html("en", ws)
+    assert 'data-day="3"' in page
+    raised = format_value("raised", ws.summaries()[0][1]["raised"])
+    assert f'<tr data-key="raised"><td>Issues raised</td><td>{raised}</td>' in page
 
 
 def test_formatting() -> None:

@@ -27,8 +27,11 @@ from sim.viz.session import View, colour_by, ghost
 
 def outcomes_html(lang: str, workshop: Workshop) -> str:
     """The outcomes table as one piece of HTML: one widget update a day instead of one per
-    cell (the table changes every step)."""
-    rows = workshop.outcome_rows(OUTCOME_KEYS)
+    cell (the table changes every step). The table names its day (``data-day``): the day
+    label above is another widget, and may reach the browser a message earlier."""
+    with workshop.lock:  # the rows and their day from the same moment
+        rows = workshop.outcome_rows(OUTCOME_KEYS)
+        day = workshop.day
     roles = [r.role for r in workshop.runs]
     head = [t("indicator", lang)]
     if workshop.comparing:
@@ -53,8 +56,8 @@ def outcomes_html(lang: str, workshop: Workshop) -> str:
         body.append(f'<tr data-key="{html.escape(key)}">{"".join(cells)}</tr>')
     thead = "<thead><tr>" + "".join(tag("th", h) for h in head) + "</tr></thead>"
     return ('<div class="v-data-table v-data-table--dense theme--light">'
-            '<div class="v-data-table__wrapper"><table>' + thead + "<tbody>" + "".join(body)
-            + "</tbody></table></div></div>")
+            f'<div class="v-data-table__wrapper"><table data-day="{day}">' + thead
+            + "<tbody>" + "".join(body) + "</tbody></table></div></div>")
 
 
 @solara.component
