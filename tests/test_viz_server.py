@@ -22,12 +22,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_server_command_is_offline_and_local() -> None:
-    cmd = server.solara_command("127.0.0.1", 8765)
-    assert cmd[1:4] == ["-m", "solara", "run"]
-    assert "--no-check-version" in cmd and "--no-open" in cmd and "--production" in cmd
+    cmd = server.page_command("127.0.0.1", 8765, workers=2)
+    assert cmd[1:3] == ["-m", "sim.viz.page_server"]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--workers") + 1] == "2"
+    assert "--workers" not in server.page_command("127.0.0.1", 8765)  # one per core
     env = server.server_env("x.toml")
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert env["SOLARA_MODE"] == "production"
     assert env["GOVSIM_VIZ_SCENARIO"] == "x.toml"
     assert server.url_for("0.0.0.0", 8765) == "http://127.0.0.1:8765/"
 

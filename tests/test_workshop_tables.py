@@ -138,3 +138,23 @@ def test_the_board_spec_shares_seeds_and_names_the_tables(fresh_room: Room, tmp_
     text = (tmp_path / "policies" / "table_3.toml").read_text(encoding="utf-8")
     assert "Table 3: nanjing_baseline.toml; burden.ledgers=2" in text
     assert b.standings() and all("diff" not in r for r in b.standings())  # nothing run yet
+
+
+def test_the_board_keeps_refreshing_until_its_runner_takes_up_a_submission(
+        fresh_room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A facilitator who opens the board the moment a table submits sees it running, and
+    the page refreshes itself: it must not settle on "all runs done" before the runs of
+    that submission have begun (it did, with the room in another process)."""
+    from sim.viz.console import board_page
+
+    monkeypatch.setenv(board_mod.ENV_DIR, str(tmp_path))
+    idle = board_mod.Board(fresh_room)  # its runner not started: the submission waits
+    monkeypatch.setattr(board_mod, "_BOARD", idle)
+    monkeypatch.setattr(board_mod.Board, "start", lambda self: None)
+    page = board_page("en", "on_time_share", True)
+    assert 'http-equiv="refresh"' not in page  # nothing submitted: nothing to wait for
+    fresh_room.submit("A", "nanjing_baseline.toml", {"burden.ledgers": 2}, 1.0)
+    page = board_page("en", "on_time_share", True)
+    assert 'http-equiv="refresh"' in page and "Running" in page
+    idle.progress.version = fresh_room.version()  # taken up, and (here) nothing to run
+    assert 'http-equiv="refresh"' not in board_page("en", "on_time_share", True)

@@ -1,9 +1,10 @@
 """Helpers for the workshop-page tests: a real page server and a real Chromium.
 
-The server is ``solara run sim.viz.app`` started by :mod:`sim.viz.server` on a free
-127.0.0.1 port, in its own process group (always stopped in teardown). Every proxy
-variable points at a local "trap" socket, so any request the server tries to make to
-the outside world (telemetry, version checks, CDN fetches) is counted and fails.
+The server is :mod:`sim.viz.page_server` (Solara's app in one worker process per core)
+started by :mod:`sim.viz.server` on a free 127.0.0.1 port, in its own process group
+(always stopped in teardown). Every proxy variable points at a local "trap" socket, so
+any request the server tries to make to the outside world (telemetry, version checks,
+CDN fetches) is counted and fails.
 """
 
 from __future__ import annotations
@@ -79,8 +80,10 @@ class PageServer:
 
 
 def start_page_server(log: Path, scenario: str | None = None,
-                      extra_env: dict[str, str] | None = None) -> Iterator[PageServer]:
-    """Start the page's server; yields it; stops its whole process group afterwards."""
+                      extra_env: dict[str, str] | None = None,
+                      workers: int = 2) -> Iterator[PageServer]:
+    """Start the page's server (two worker processes, whatever the machine's cores);
+    yields it; stops its whole process group afterwards."""
     trap = ProxyTrap()
     port = server.free_port()
     env = trap.env()
@@ -88,7 +91,7 @@ def start_page_server(log: Path, scenario: str | None = None,
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = server.start(scenario, "127.0.0.1", port, extra_env=env, stdout=out,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, workers=workers)
         try:
             url = server.url_for("127.0.0.1", port)
             server.wait_ready(proc, url, timeout=90)

@@ -49,9 +49,10 @@ def pages(browser: Any, srv: PageServer, n: int, query: str) -> Iterator[Any]:
         yield open_page(browser, srv, query)
 
 
-def start_room_server(log: Path, codes: Any,
-                      extra_env: dict[str, str] | None = None) -> Iterator[PageServer]:
-    """The page's server behind the room's join code, on 127.0.0.1 only."""
+def start_room_server(log: Path, codes: Any, extra_env: dict[str, str] | None = None,
+                      workers: int = 2) -> Iterator[PageServer]:
+    """The page's server behind the room's join code, on 127.0.0.1 only; two worker
+    processes (whatever the machine's cores), so the room is shared between processes."""
     import subprocess
 
     from viz_fixtures import ProxyTrap
@@ -64,7 +65,7 @@ def start_room_server(log: Path, codes: Any,
     with log.open("wb") as out:
         env = {**trap.env(), **(extra_env or {})}
         proc = server.start(None, "127.0.0.1", port, extra_env=env, stdout=out,
-                            stderr=subprocess.STDOUT, room=codes)
+                            stderr=subprocess.STDOUT, room=codes, workers=workers)
         try:
             url = server.url_for("127.0.0.1", port)
             server.wait_ready(proc, url, timeout=90)

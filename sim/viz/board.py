@@ -15,6 +15,7 @@ on the same folder, so the planner's report lists the tables by name.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -66,10 +67,11 @@ class Progress:
     hashes: dict[str, str] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)  # scenario name -> table
     reference: str = ""
+    version: int = 0  # the room's submissions these runs are for
 
 
 class Board:
-    """The background runner and what it found (one per server process)."""
+    """The background runner and what it found (one per server)."""
 
     def __init__(self, the_room: Room | None = None) -> None:
         self.room = the_room or room()
@@ -85,6 +87,14 @@ class Board:
     @property
     def results(self) -> Path:
         return self.folder / "results"
+
+    def progress_now(self) -> Progress:
+        """A copy of what the runner found so far (what a worker's proxy gets)."""
+        return copy.copy(self.progress)
+
+    def about(self) -> dict[str, Any]:
+        return {"replicates": self.replicates, "days": self.days,
+                "reference": self.reference}
 
     def start(self) -> None:
         """Start the runner once (the first time the board or a submission asks)."""
@@ -104,10 +114,12 @@ class Board:
             subs = self.room.submissions()
             try:
                 spec = self.write_spec(subs)
+                self.progress.version = version
                 self._run(["batch", str(spec), "--out", str(self.results), "--workers", "1",
                            "--quiet"])
             except Exception as exc:  # said on the board; the next submission tries again
                 self.progress.error = str(exc).strip().splitlines()[-1][:300]
+                self.progress.version = version
             finally:
                 self.progress.running = False
 
@@ -250,8 +262,14 @@ _BOARD_LOCK = threading.Lock()
 
 
 def board() -> Board:
-    """The server's board, its runner started."""
+    """The server's board, its runner started (in a worker of several: a proxy to the
+    supervisor's, :mod:`sim.viz.room_service`)."""
     global _BOARD
+    from sim.viz.room_service import shared_board
+
+    shared = shared_board()
+    if shared is not None:
+        return shared
     with _BOARD_LOCK:
         if _BOARD is None:
             _BOARD = Board()

@@ -1,12 +1,17 @@
-"""``govsim viz [SCENARIO.toml] [--host H] [--port P] [--no-browser] [--room ...]``: serve
-the page (with ``--room``: behind a join code, with the console and the results board)."""
+"""``govsim viz [SCENARIO.toml] [--host H] [--port P] [--workers N] [--no-browser]
+[--room ...]``: serve the page (with ``--room``: behind a join code, with the console
+and the results board)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import socket
+import subprocess
 import sys
+import threading
+import webbrowser
 from pathlib import Path
 
 from sim.errors import InputError
@@ -29,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=server.DEFAULT_PORT,
                    help=f"port (default {server.DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="server processes, each serving its own sessions (1 to 16; default "
+                        "1, and with --room one per core, at most 4)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--room", action="store_true",
                    help="serve the room's network (host 0.0.0.0 unless --host is given) "
@@ -56,6 +64,9 @@ def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
         # server started.
         real, _ = load_for_page(args.scenario, allow_outside_spelling=True)
         name = real.relative_to(scenarios_dir().resolve()).as_posix()
+    workers = getattr(args, "workers", None)
+    if workers is not None and not 1 <= int(workers) <= 16:
+        raise InputError(f"--workers {workers}: allowed 1 to 16")
     if not 2 <= int(getattr(args, "board_replicates", 5)) <= 50:
         raise InputError(f"--board-replicates {args.board_replicates}: allowed 2 to 50")
     if not 1 <= int(getattr(args, "board_days", 365)) <= 3650:
@@ -100,6 +111,12 @@ def room_banner(codes: RoomCodes, host: str, port: int) -> str:
             f"the tables, Start / Pause, the budget; {base}room/board the results board)")
 
 
+def _open_when_ready(proc: subprocess.Popen[bytes], url: str) -> None:
+    with contextlib.suppress(RuntimeError):
+        server.wait_ready(proc, url, timeout=120)
+        webbrowser.open(url)
+
+
 def _stop_on_signal(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -116,8 +133,10 @@ def run_viz(args: argparse.Namespace) -> int:
     room_env = {board.ENV_REPLICATES: str(args.board_replicates),
                 board.ENV_DAYS: str(args.board_days),
                 **({board.ENV_DIR: str(Path(args.room_dir).resolve())} if args.room_dir else {})}
-    proc = server.start(name, args.host, port, open_browser=not args.no_browser and not codes,
-                        room=codes, extra_env=room_env if codes else None)
+    proc = server.start(name, args.host, port, room=codes,
+                        extra_env=room_env if codes else None, workers=args.workers)
+    if not args.no_browser and codes is None:
+        threading.Thread(target=_open_when_ready, args=(proc, url), daemon=True).start()
     print(f"govsim viz: serving {name or 'the default scenario'} at {url} "
           "(Ctrl+C to stop)", file=sys.stderr, flush=True)
     if codes is not None:

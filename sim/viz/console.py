@@ -172,8 +172,11 @@ def board_page(lang: str, by: str, facilitator: bool) -> str:
     by = by if by in RANKED else "on_time_share"
     standings = b.standings(by)
     budget = room().budget
-    p = b.progress
-    state = (t("board_running", lang, done=p.done, total=p.total) if p.running or p.done < p.total
+    p = b.progress_now()  # after standings(): it counts the runs done
+    # a submission the runner has not taken up yet: running, and the page keeps refreshing
+    pending = room().version() != p.version
+    busy = pending or p.running or p.done < p.total
+    state = (t("board_running", lang, done=p.done, total=p.total) if busy
              else t("board_finished", lang, total=p.total))
     rows = ""
     for rank, row in enumerate(standings, 1):
@@ -207,7 +210,7 @@ def board_page(lang: str, by: str, facilitator: bool) -> str:
             tools += (f'<p><a class="govsim-board-report" href="/room/board/report">'
                       f'{t("board_report", lang)}</a></p>')
     refresh = (f'<meta http-equiv="refresh" content="{BOARD_REFRESH}">'
-               if p.running or p.reporting or p.done < p.total else "")
+               if busy or p.reporting else "")
     err = f'<p class="bad">{html.escape(p.error)}</p>' if p.error else ""
     table_html = (f'<table class="govsim-board"><tr>{head}</tr>{rows}</table>' if rows
                   else f"<p>{t('board_none', lang)}</p>")
@@ -248,7 +251,7 @@ async def handle(scope: Scope, receive: Receive, send: Send, respond: Respond,
     if path == "/room/board":  # reads the runs' files: off the server's event loop
         await respond(send, 200, await asyncio.to_thread(board_page, lang, by, True))
     elif path == "/room/board/report":
-        report = board().progress.report
+        report = board().progress_now().report
         if report is None or not report.exists():
             await respond(send, 404, "<p>no report yet</p>")
         else:

@@ -1,10 +1,12 @@
 """The room's shared state, in the page server's memory: tables, the facilitator's
 pushes, the budget and the tables' submissions.
 
-One :class:`Room` per server process (:func:`room`), guarded by one lock: the Solara
-sessions (each in its own threads) and the facilitator's console and board (the room
-gate's HTTP handlers) read and write it. Nothing is written to disk here; the board
-(:mod:`sim.viz.board`) writes the submitted policies out when it runs them.
+One :class:`Room` per server (:func:`room`), guarded by one lock: the Solara sessions
+(each in its own threads) and the facilitator's console and board (the room gate's HTTP
+handlers) read and write it. With several worker processes it lives in the supervising
+one and the workers reach it through :mod:`sim.viz.room_service`. Nothing is written to
+disk here; the board (:mod:`sim.viz.board`) writes the submitted policies out when it
+runs them.
 
 The table is the unit: the facilitator addresses a table, the board lists a table, a
 table submits one policy (a later submission replaces its earlier one). Each device
@@ -155,6 +157,9 @@ class Room:
     # -- budget and submissions -----------------------------------------------------------
     @property
     def budget(self) -> float | None:
+        return self.get_budget()
+
+    def get_budget(self) -> float | None:
         with self._lock:
             return self._budget
 
@@ -195,6 +200,9 @@ class Room:
 
     @property
     def board_shared(self) -> bool:
+        return self.is_board_shared()
+
+    def is_board_shared(self) -> bool:
         with self._lock:
             return self._board_shared
 
@@ -208,8 +216,10 @@ _ROOM = Room()
 
 
 def room() -> Room:
-    """The server's one room."""
-    return _ROOM
+    """The server's one room (in a worker of several: a proxy to the supervisor's)."""
+    from sim.viz.room_service import shared_room
+
+    return shared_room() or _ROOM
 
 
 def reset_room() -> Room:

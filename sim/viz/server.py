@@ -1,4 +1,5 @@
-"""Serving the page: ``solara run sim.viz.app`` as a child process, offline, on 127.0.0.1.
+"""Serving the page: Solara's app in a child process (:mod:`sim.viz.page_server`: one or
+more worker processes under a supervisor), offline, on 127.0.0.1.
 
 The child gets the scenario in ``$GOVSIM_VIZ_SCENARIO`` (a name already checked by the
 picker) and settings that keep every request on this machine: no telemetry, no version
@@ -74,20 +75,12 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return int(s.getsockname()[1])
 
 
-def solara_command(host: str, port: int, open_browser: bool = False) -> list[str]:
-    """The command line of the page's server."""
-    return [
-        sys.executable, "-m", "solara", "run", APP_MODULE,
-        "--host", host, "--port", str(port),
-        "--production", "--no-check-version",
-        "--open" if open_browser else "--no-open",
-        "--log-level", "warning",
-    ]
-
-
-def room_command(host: str, port: int) -> list[str]:
-    """The command line of the page's server behind the room's join code."""
-    return [sys.executable, "-m", "sim.viz.room_server", "--host", host, "--port", str(port)]
+def page_command(host: str, port: int, workers: int | None = None) -> list[str]:
+    """The command line of the page's server (behind the room's join code when the codes
+    are in its environment); ``workers`` processes (by default one, in a room one per
+    core: :func:`sim.viz.page_server.default_workers`)."""
+    cmd = [sys.executable, "-m", "sim.viz.page_server", "--host", host, "--port", str(port)]
+    return cmd + (["--workers", str(workers)] if workers is not None else [])
 
 
 def server_env(scenario: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -106,14 +99,15 @@ def server_env(scenario: str | None, extra: Mapping[str, str] | None = None) -> 
 
 
 def start(scenario: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-          open_browser: bool = False, extra_env: Mapping[str, str] | None = None,
+          extra_env: Mapping[str, str] | None = None,
           stdout: int | None = None, stderr: int | None = None,
-          room: RoomCodes | None = None) -> subprocess.Popen[bytes]:
+          room: RoomCodes | None = None, workers: int | None = None,
+          ) -> subprocess.Popen[bytes]:
     """Start the server in its own process group (so it can be stopped with its children).
     With ``room`` codes, behind the join-code gate (:mod:`sim.viz.room`)."""
     env = server_env(scenario, {**(extra_env or {}), **(room.env() if room else {})})
     return subprocess.Popen(
-        room_command(host, port) if room else solara_command(host, port, open_browser),
+        page_command(host, port, workers),
         env=env,
         start_new_session=True,
         stdout=stdout,

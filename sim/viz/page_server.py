@@ -1,0 +1,113 @@
+"""``python -m sim.viz.page_server --host H --port P [--workers N]``: the page's server.
+
+Solara's web app (what ``solara run sim.viz.app --production`` serves), in ``N`` worker
+processes that share one listening socket, under uvicorn's supervisor. With join codes
+in the environment (``govsim viz --room``, see :mod:`sim.viz.server`) each worker wraps
+the app in the room's gate (:class:`sim.viz.room.RoomGate`).
+
+Why processes: one Python process uses one core, and the tables of a room, each on its
+own device, wait for the server's work (about 75 ms of its CPU a click). The workers
+take connections from the one socket as each is free, so a session (its WebSocket and
+its runs) lives in the worker that accepted it; the page itself is stateless between
+requests (the session's cookie and the address carry what it needs). Where the tables'
+browsers share the server's cores (the benchmark's 8 Chromium pages on one 2-core
+laptop) the cores are full either way and a second worker does not shorten a click:
+docs/workshop.md has the figures. By default one worker serves one person at a laptop,
+one per core a room (:func:`default_workers`).
+
+The room's state (pushes, budget, submissions) and its results board are shared by
+every worker: they live in this, the supervising, process and the workers reach them
+through a :mod:`multiprocessing` manager on 127.0.0.1 (:mod:`sim.viz.room_service`).
+
+A worker whose sessions have all closed gives its memory back by ending: after
+:data:`RECYCLE_SECONDS` with no session it stops itself and the supervisor starts a
+fresh one (a closed session's memory stays scattered in a long-lived process's heap:
+fragmentation, see docs/workshop.md). The socket stays open meanwhile, and a browser
+that connects waits in its queue or goes to the other worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+# seconds a worker with no session left waits before it ends (0: never; tests shorten it)
+RECYCLE_SECONDS = float(os.environ.get("GOVSIM_VIZ_RECYCLE_SECONDS", "10"))
+
+
+def default_workers(room: bool) -> int:
+    """A room: one per core, at most 4 (its tables' devices do their own drawing, and the
+    server's work is what they wait for; more would only add memory). One person at a
+    laptop: one (a second process would add about 250 MB and nothing they would see)."""
+    return max(1, min(os.cpu_count() or 1, 4)) if room else 1
+
+
+def _recycle_when_idle(poll: float = 1.0) -> None:
+    """End this worker once it has served a session and none is left for a while."""
+    from solara.server import kernel_context
+
+    served, idle_since = False, None
+    while True:
+        time.sleep(poll)
+        if kernel_context.contexts:
+            served, idle_since = True, None
+            continue
+        if not served:
+            continue
+        idle_since = idle_since or time.monotonic()
+        if time.monotonic() - idle_since >= RECYCLE_SECONDS:
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
+            return
+
+
+def app() -> Any:
+    """The ASGI app of one worker (uvicorn's ``factory``)."""
+    from solara.server.starlette import app as solara_app
+
+    from sim.viz.room import RoomGate, codes_from_env
+
+    if RECYCLE_SECONDS > 0:
+        threading.Thread(target=_recycle_when_idle, daemon=True,
+                         name="govsim-recycle").start()
+    codes = codes_from_env()
+    return solara_app if codes is None else RoomGate(solara_app, codes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.viz.page_server")
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args(argv)
+    from sim.viz.room import codes_from_env
+
+    in_room = codes_from_env() is not None
+    if args.workers is None:
+        args.workers = default_workers(in_room)
+    if not 1 <= args.workers <= 16:
+        print(f"page_server: --workers {args.workers}: allowed 1 to 16", file=sys.stderr)
+        return 2
+    os.environ["SOLARA_APP"] = "sim.viz.app"  # as `solara run sim.viz.app` sets it
+    os.environ["SERVER_NAME"] = args.host
+    os.environ["SERVER_PORT"] = str(args.port)
+    if in_room:
+        from sim.viz.room_service import serve
+
+        serve()  # the room's state, for every worker (they inherit its address)
+    from uvicorn import Config
+    from uvicorn.supervisors import Multiprocess
+
+    config = Config("sim.viz.page_server:app", factory=True, host=args.host,
+                    port=args.port, workers=args.workers, log_level="warning", ws="auto")
+    # uvicorn's supervisor even for one worker: it starts a fresh one when one ends
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
