@@ -81,9 +81,9 @@ class PageServer:
 
 def start_page_server(log: Path, scenario: str | None = None,
                       extra_env: dict[str, str] | None = None,
-                      workers: int = 2) -> Iterator[PageServer]:
-    """Start the page's server (two worker processes, whatever the machine's cores);
-    yields it; stops its whole process group afterwards."""
+                      workers: int | None = None) -> Iterator[PageServer]:
+    """Start the page's server (``workers`` processes, by default govsim viz's); yields
+    it; stops its whole process group afterwards."""
     trap = ProxyTrap()
     port = server.free_port()
     env = trap.env()

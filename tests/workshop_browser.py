@@ -52,7 +52,8 @@ def pages(browser: Any, srv: PageServer, n: int, query: str) -> Iterator[Any]:
 def start_room_server(log: Path, codes: Any, extra_env: dict[str, str] | None = None,
                       workers: int = 2) -> Iterator[PageServer]:
     """The page's server behind the room's join code, on 127.0.0.1 only; two worker
-    processes (whatever the machine's cores), so the room is shared between processes."""
+    processes (``govsim viz --room --workers 2``), so the room is shared between
+    processes."""
     import subprocess
 
     from viz_fixtures import ProxyTrap

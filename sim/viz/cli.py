@@ -35,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=server.DEFAULT_PORT,
                    help=f"port (default {server.DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="server processes, each serving its own sessions (1 to 16; default "
-                        "1, and with --room one per core, at most 4)")
+                   help="server processes, each serving its own sessions (1 to 16; "
+                        "default 1; 2 can help a room whose tables use their own devices)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--room", action="store_true",
                    help="serve the room's network (host 0.0.0.0 unless --host is given) "

@@ -6,14 +6,14 @@ in the environment (``govsim viz --room``, see :mod:`sim.viz.server`) each worke
 the app in the room's gate (:class:`sim.viz.room.RoomGate`).
 
 Why processes: one Python process uses one core, and the tables of a room, each on its
-own device, wait for the server's work (about 75 ms of its CPU a click). The workers
-take connections from the one socket as each is free, so a session (its WebSocket and
-its runs) lives in the worker that accepted it; the page itself is stateless between
-requests (the session's cookie and the address carry what it needs). Where the tables'
-browsers share the server's cores (the benchmark's 8 Chromium pages on one 2-core
-laptop) the cores are full either way and a second worker does not shorten a click:
-docs/workshop.md has the figures. By default one worker serves one person at a laptop,
-one per core a room (:func:`default_workers`).
+own device, wait for the server's work (about 75 ms of its CPU a click); ``--workers 2``
+spreads the sessions over two cores. The workers take connections from the one socket
+as each is free, so a session (its WebSocket and its runs) lives in the worker that
+accepted it; the page itself is stateless between requests (the session's cookie and
+the address carry what it needs). The default is one worker: with the tables' browsers
+on the server's own cores (the benchmark's 8 Chromium pages on one 2-core laptop) the
+cores are full either way, and two workers stepped no faster and played less evenly
+(docs/workshop.md has the figures).
 
 The room's state (pushes, budget, submissions) and its results board are shared by
 every worker: they live in this, the supervising, process and the workers reach them
@@ -40,11 +40,10 @@ from typing import Any
 RECYCLE_SECONDS = float(os.environ.get("GOVSIM_VIZ_RECYCLE_SECONDS", "10"))
 
 
-def default_workers(room: bool) -> int:
-    """A room: one per core, at most 4 (its tables' devices do their own drawing, and the
-    server's work is what they wait for; more would only add memory). One person at a
-    laptop: one (a second process would add about 250 MB and nothing they would see)."""
-    return max(1, min(os.cpu_count() or 1, 4)) if room else 1
+# One worker unless asked: measured on 7 December with 8 tables' Chromium pages on the
+# same 2 cores, two workers gave a median click of 933 ms against 769 ms and Play spreads
+# of 13-50% against 15% (docs/workshop.md).
+DEFAULT_WORKERS = 1
 
 
 def _recycle_when_idle(poll: float = 1.0) -> None:
@@ -87,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim.viz.room import codes_from_env
 
     in_room = codes_from_env() is not None
-    if args.workers is None:
-        args.workers = default_workers(in_room)
+    args.workers = DEFAULT_WORKERS if args.workers is None else args.workers
     if not 1 <= args.workers <= 16:
         print(f"page_server: --workers {args.workers}: allowed 1 to 16", file=sys.stderr)
         return 2

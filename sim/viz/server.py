@@ -77,8 +77,8 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 def page_command(host: str, port: int, workers: int | None = None) -> list[str]:
     """The command line of the page's server (behind the room's join code when the codes
-    are in its environment); ``workers`` processes (by default one, in a room one per
-    core: :func:`sim.viz.page_server.default_workers`)."""
+    are in its environment); ``workers`` processes (by default
+    :data:`sim.viz.page_server.DEFAULT_WORKERS`)."""
     cmd = [sys.executable, "-m", "sim.viz.page_server", "--host", host, "--port", str(port)]
     return cmd + (["--workers", str(workers)] if workers is not None else [])
 
