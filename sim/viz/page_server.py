@@ -41,8 +41,8 @@ RECYCLE_SECONDS = float(os.environ.get("GOVSIM_VIZ_RECYCLE_SECONDS", "10"))
 
 
 # One worker unless asked: measured on 7 December with 8 tables' Chromium pages on the
-# same 2 cores, two workers gave a median click of 933 ms against 769 ms and Play spreads
-# of 13-50% against 15% (docs/workshop.md).
+# same 2 cores (medians of 3), two workers gave a median click of 933 ms against 812 ms
+# and a Play spread of 38% against 15% (docs/workshop.md).
 DEFAULT_WORKERS = 1
 
 
