@@ -24,7 +24,6 @@ from viz_fixtures import (
     LOCAL_HOSTS,
     REPO,
     PageServer,
-    launch_chromium,
     start_page_server,
 )
 
@@ -47,14 +46,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 @pytest.fixture(scope="module")
 def page_server() -> Iterator[PageServer]:
     yield from start_page_server(ARTIFACTS / "viz_server.log")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 URLS: list[str] = []  # every address any page asked for, checked by the last test

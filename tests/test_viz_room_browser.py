@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from PIL import Image
-from viz_fixtures import ARTIFACTS, REPO, PageServer, launch_chromium, start_page_server
+from viz_fixtures import ARTIFACTS, REPO, PageServer, start_page_server
 
 from sim.scenario import load_scenario
 from sim.viz.picker import ENV_DIR
@@ -49,14 +49,6 @@ def scenario_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def page_server(scenario_root: Path) -> Iterator[PageServer]:
     yield from start_page_server(ARTIFACTS / "viz_room_server.log",
                                  extra_env={ENV_DIR: str(scenario_root)})
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def open_page(browser: Any, srv: PageServer, query: str = "?lang=en",

@@ -10,7 +10,7 @@ from typing import Any
 
 import psutil
 import pytest
-from viz_fixtures import ARTIFACTS, PageServer, launch_chromium, start_page_server
+from viz_fixtures import ARTIFACTS, PageServer, start_page_server
 from workshop_browser import TIMEOUT_MS, day_pattern, open_page
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -37,14 +37,6 @@ def gone(proc: psutil.Process) -> bool:
         return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

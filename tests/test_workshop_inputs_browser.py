@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from viz_fixtures import ARTIFACTS, REPO, PageServer, launch_chromium, start_page_server
+from viz_fixtures import ARTIFACTS, REPO, PageServer, start_page_server
 from workshop_browser import TIMEOUT_MS, copy_scenarios, day_of, day_pattern, open_page
 
 from sim.viz.picker import ENV_DIR
@@ -34,14 +34,6 @@ def scenario_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def page_server(scenario_root: Path) -> Iterator[PageServer]:
     yield from start_page_server(ARTIFACTS / "workshop_inputs_server.log",
                                  extra_env={ENV_DIR: str(scenario_root)})
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def still_steps(page: Any) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from viz_fixtures import ARTIFACTS, PageServer, launch_chromium, start_page_server
+from viz_fixtures import ARTIFACTS, PageServer, start_page_server
 from workshop_browser import TIMEOUT_MS, day_pattern, open_page
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -51,14 +51,6 @@ MEASURE_JS = """() => {
 @pytest.fixture(scope="module")
 def page_server() -> Iterator[PageServer]:
     yield from start_page_server(ARTIFACTS / "workshop_projector_server.log")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 MEASURED: dict[tuple[str, str], dict[str, Any]] = {}

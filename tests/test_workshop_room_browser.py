@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from viz_fixtures import ARTIFACTS, PageServer, launch_chromium
+from viz_fixtures import ARTIFACTS, PageServer
 from workshop_browser import TIMEOUT_MS, day_pattern, start_room_server
 
 from sim.viz.room import RoomCodes
@@ -27,14 +27,6 @@ CODES = RoomCodes(join="K7QM2P", facilitator="FACIL8TR9X", secret="test-secret")
 @pytest.fixture(scope="module")
 def room_server() -> Iterator[PageServer]:
     yield from start_room_server(ARTIFACTS / "workshop_room_server.log", CODES)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def new_page(browser: Any) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from viz_fixtures import ARTIFACTS, PageServer, launch_chromium
+from viz_fixtures import ARTIFACTS, PageServer
 from workshop_browser import TIMEOUT_MS, day_of, day_pattern, start_room_server
 
 from sim.viz.room import RoomCodes
@@ -32,14 +32,6 @@ def room_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PageServer
     env = {"GOVSIM_ROOM_DIR": str(folder), "GOVSIM_BOARD_DAYS": "20",
            "GOVSIM_BOARD_REPLICATES": "3"}
     yield from start_room_server(ARTIFACTS / "workshop_tables_server.log", CODES, env)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def context(browser: Any) -> Any:

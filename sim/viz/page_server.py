@@ -38,6 +38,7 @@ from typing import Any
 
 # seconds a worker with no session left waits before it ends (0: never; tests shorten it)
 RECYCLE_SECONDS = float(os.environ.get("GOVSIM_VIZ_RECYCLE_SECONDS", "10"))
+APP_MODULE = "sim.viz.app"  # the page (Solara's $SOLARA_APP)
 
 
 # One worker unless asked: measured on 7 December with 8 tables' Chromium pages on the
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.workers <= 16:
         print(f"page_server: --workers {args.workers}: allowed 1 to 16", file=sys.stderr)
         return 2
-    os.environ["SOLARA_APP"] = "sim.viz.app"  # as `solara run sim.viz.app` sets it
+    os.environ["SOLARA_APP"] = APP_MODULE  # as `solara run sim.viz.app` sets it
     os.environ["SERVER_NAME"] = args.host
     os.environ["SERVER_PORT"] = str(args.port)
     if in_room:
