@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from viz_fixtures import (
     ARTIFACTS,
+    AT_REST,
     LOCAL_HOSTS,
     REPO,
     PageServer,
@@ -280,7 +281,8 @@ def test_play_advances_by_itself_and_pause_stops_it(browser: Any,
     d0 = day_of(page)
     expect(page.locator(".govsim-day")).not_to_contain_text(day_text(d0))
     page.locator(".govsim-play").click()  # pause
-    time.sleep(1.5)  # a frame in flight may still land
+    # the days the clock gave it up to Pause may still land: wait until at rest
+    expect(page.locator(".govsim-day").first).to_have_class(AT_REST, timeout=60_000)
     paused = day_of(page)
     assert paused > d0
     time.sleep(2.0)

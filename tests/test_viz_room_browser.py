@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from PIL import Image
-from viz_fixtures import ARTIFACTS, REPO, PageServer, start_page_server
+from viz_fixtures import ARTIFACTS, AT_REST, REPO, PageServer, start_page_server
 
 from sim.scenario import load_scenario
 from sim.viz.picker import ENV_DIR
@@ -146,7 +146,9 @@ def test_presentation_mode_fits_a_projector_and_the_keys_step_and_play(
     expect(page.locator(".govsim-card-interval").first).to_contain_text(
         seeds, timeout=120_000)
     page.keyboard.press(" ")  # pause
-    time.sleep(1.5)
+    # At Pause the run still takes the days its clock gave it (a frame that takes
+    # seconds on a loaded machine): wait for the day to be at rest, then it must stay.
+    expect(page.locator(".govsim-day").first).to_have_class(AT_REST, timeout=60_000)
     paused = day_of(page)
     time.sleep(1.5)
     assert day_of(page) == paused > 4

@@ -188,7 +188,7 @@ def test_a_table_paused_has_the_days_the_clock_gave_it_however_slow_its_frames()
     from sim.viz import play
     from sim.viz.compare import Workshop
     from sim.viz.picker import resolve_scenario
-    from sim.viz.session import playing, speed
+    from sim.viz.session import day_classes, playing, speed
 
     ws = Workshop(load_scenario(resolve_scenario("nanjing_baseline.toml"))
                   .with_overrides({"run.days": 200}), seed=1)
@@ -212,7 +212,10 @@ def test_a_table_paused_has_the_days_the_clock_gave_it_however_slow_its_frames()
             time.sleep(3.0)  # the second frame is being drawn (from ~1.9 s to ~3.4 s)
             playing.set(False)
             paused = time.perf_counter()
+            # the page says the day may still move until the last days have landed
+            assert "govsim-day-at-rest" not in day_classes()
             th.join(30)
+            assert "govsim-day-at-rest" in day_classes()
             expected = 1 + 10 * (paused - start)
             assert abs(ws.day - expected) <= 2.5, (ws.day, expected)
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from viz_fixtures import ARTIFACTS, PageServer
+from viz_fixtures import ARTIFACTS, AT_REST, PageServer
 from workshop_browser import TIMEOUT_MS, day_of, day_pattern, start_room_server
 
 from sim.viz.room import RoomCodes
@@ -130,7 +130,9 @@ def test_start_and_pause_everyone(tables: tuple[Any, Any, Any],
     console(fac, room_server)
     fac.locator(".govsim-pause-button").click()
     # At Pause a table still takes the days its clock gave it (one last frame, which
-    # takes seconds on a loaded machine): the days must settle, then stay.
+    # takes seconds on a loaded machine): the days must come to rest, then stay.
+    for page in (a, b):
+        expect(page.locator(".govsim-day").first).to_have_class(AT_REST, timeout=60_000)
     days = settled_days([a, b], hold=3.0, within=45.0)
     assert min(days) > 0
     time.sleep(2.0)

@@ -10,6 +10,7 @@ CDN fetches) is counted and fails.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -21,6 +22,8 @@ from sim.viz import server
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
+# the day label once neither Play nor the last days after Pause can move it
+AT_REST = re.compile(r"\bgovsim-day-at-rest\b")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

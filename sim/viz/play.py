@@ -19,7 +19,7 @@ import solara.lifecycle
 from sim.viz import serving
 from sim.viz.compare import Workshop
 from sim.viz.opening import Built
-from sim.viz.session import generation, measured_rate, playing, presenting, speed
+from sim.viz.session import generation, looping, measured_rate, playing, presenting, speed
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 30)
 FRAME_SECONDS = 0.5  # while playing: first guess of a frame's time (steps in between)
@@ -78,13 +78,15 @@ def play_loop(workshop: Workshop, closed: threading.Event | None = None) -> None
             paused_at.append(time.perf_counter())
 
     unsubscribe = playing.subscribe(on_playing)
+    looping.set(True)
     try:
         _play(workshop, closed, paused_at)
+        if workshop.finished:
+            playing.set(False)
+            serving.force_update()  # the last seeds' band and the finished note
     finally:
         unsubscribe()
-    if workshop.finished:
-        playing.set(False)
-        serving.force_update()  # the last seeds' band and the finished note
+        looping.set(False)
 
 
 def _play(workshop: Workshop, closed: threading.Event | None, paused_at: list[float]) -> None:

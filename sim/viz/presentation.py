@@ -12,7 +12,7 @@ from sim.viz.headline import StoryAndCards
 from sim.viz.labels import t
 from sim.viz.play import do_step, toggle_play
 from sim.viz.projector import PresentPictures
-from sim.viz.session import View, playing, present_chart, presenting
+from sim.viz.session import View, day_classes, playing, present_chart, presenting
 
 
 @solara.component
@@ -28,7 +28,7 @@ def PresentView(view: View) -> None:
                        style={"padding": "0 4px", "max-width": "100%"}):
         with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "nowrap"}):
             solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
-                        classes=["govsim-day", "govsim-present-day"])
+                        classes=day_classes("govsim-present-day"))
             solara.Button(t("step", lang), on_click=lambda: do_step(workshop), color="primary",
                           disabled=playing.value or finished, classes=["govsim-step"])
             solara.Button(t("pause", lang) if playing.value else t("play", lang),

@@ -12,6 +12,7 @@ from sim.viz.levers import Refused
 from sim.viz.play import SPEEDS, do_step, restart, toggle_play
 from sim.viz.session import (
     View,
+    day_classes,
     input_refused,
     measured_rate,
     playing,
@@ -62,7 +63,7 @@ def DayLine(view: View) -> None:
     with solara.Column(gap="0px"):
         if workshop is not None:
             solara.Text(t("day", lang, day=workshop.day, days=workshop.days),
-                        classes=["govsim-day"], style={"font-size": "1.1em"})
+                        classes=day_classes(), style={"font-size": "1.1em"})
             if workshop.finished:
                 solara.Text(t("finished", lang), classes=["govsim-finished"])
         if measured_rate.value is not None:

@@ -27,6 +27,8 @@ colour_by: solara.Reactive[str] = solara.reactive("open")
 present_chart: solara.Reactive[str] = solara.reactive("chart_open")
 speed: solara.Reactive[int] = solara.reactive(10)
 playing: solara.Reactive[bool] = solara.reactive(False)
+# the play loop still holds the run: after Pause it steps the days the clock gave it
+looping: solara.Reactive[bool] = solara.reactive(False)
 generation: solara.Reactive[int] = solara.reactive(0)  # Reset: a new run, same choices
 measured_rate: solara.Reactive[float | None] = solara.reactive(None)
 pending_edit: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
@@ -62,6 +64,13 @@ def current_choices(start: Startup, names: list[str]) -> Choices:
     is_presenting = presenting.value if presenting.value is not None else \
         start.address.view == "present"
     return Choices(current, base, edits, seed_value, is_comparing, is_presenting)
+
+
+def day_classes(*extra: str) -> list[str]:
+    """The day label's classes; ``govsim-day-at-rest`` once neither Play nor the last
+    days after Pause can move it (what a test, or a screen reader, can wait for)."""
+    at_rest = not playing.value and not looping.value
+    return ["govsim-day", *extra, *(["govsim-day-at-rest"] if at_rest else [])]
 
 
 @dataclass
