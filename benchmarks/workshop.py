@@ -173,6 +173,32 @@ def browser_cpu_s(server_pid: int) -> float:
     return total
 
 
+def browser_cpu_by_kind(server_pid: int) -> dict[str, float]:
+    """:func:`browser_cpu_s` split by Chromium's process kinds: the pages' renderers,
+    the GPU process (with ``--disable-gpu`` it composites and rasters in software), the
+    browser process, its utilities (the network service), and Playwright's driver."""
+    import psutil
+
+    server = psutil.Process(server_pid)
+    skip = {server_pid, *(c.pid for c in server.children(recursive=True))}
+    out: dict[str, float] = {}
+    for p in psutil.Process().children(recursive=True):
+        if p.pid in skip:
+            continue
+        with contextlib.suppress(psutil.Error):
+            cmd = " ".join(p.cmdline())
+            kind = re.search(r"--type=([\w-]+)", cmd)
+            name = kind.group(1) if kind else ("browser" if "chrom" in cmd else "driver")
+            t = p.cpu_times()
+            out[name] = out.get(name, 0.0) + t.user + t.system
+    return out
+
+
+def kinds_per_click(before: dict[str, float], after: dict[str, float], n: int) -> str:
+    return ", ".join(f"{k} {1000 * (after.get(k, 0.0) - before.get(k, 0.0)) / n:.0f}"
+                     for k in sorted(after, key=lambda k: before.get(k, 0.0) - after[k]))
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -220,15 +246,26 @@ async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: flo
 
         for page in pages:  # warm-up: the first frames build the figures
             await page.evaluate(STEP_JS)  # type: ignore[attr-defined]
+        # what the pages cost doing nothing (an animation would show here)
+        cpu0, kinds0, wall0 = server_cpu_s(pid), browser_cpu_by_kind(pid), time.perf_counter()
+        await asyncio.sleep(10.0)
+        idle, kinds1 = time.perf_counter() - wall0, browser_cpu_by_kind(pid)
+        print(f"{tables} tables open, idle {idle:.0f} s: the server's CPU "
+              f"{1000 * (server_cpu_s(pid) - cpu0) / idle:.0f} ms a second, Chromium's "
+              f"{1000 * (sum(kinds1.values()) - sum(kinds0.values())) / idle:.0f} ms a second "
+              f"({kinds_per_click(kinds0, kinds1, round(idle))})", flush=True)
         cpu0, chrome0, wall0 = server_cpu_s(pid), browser_cpu_s(pid), time.perf_counter()
+        kinds0 = browser_cpu_by_kind(pid)
         times = [t for ts in await asyncio.gather(*(clicker(pg) for pg in pages)) for t in ts]
         cpu, wall = server_cpu_s(pid) - cpu0, time.perf_counter() - wall0
         chrome = browser_cpu_s(pid) - chrome0
+        by_kind = kinds_per_click(kinds0, browser_cpu_by_kind(pid), len(times))
         print(f"{tables} tables stepping at once: median {statistics.median(times):.0f} ms, "
               f"p90 {quantile(times, 0.9):.0f} ms, worst {max(times):.0f} ms over "
               f"{len(times)} clicks (targets: median <= 400 ms, p90 <= 1000 ms); the server's "
               f"CPU {1000 * cpu / len(times):.0f} ms a click, Chromium's "
-              f"{1000 * chrome / len(times):.0f} ms; cores busy {(cpu + chrome) / wall:.2f} "
+              f"{1000 * chrome / len(times):.0f} ms ({by_kind}); cores busy "
+              f"{(cpu + chrome) / wall:.2f} "
               f"of {os.cpu_count()}; {load()}", flush=True)
         starts = [await day(pg) for pg in pages]
         cpu0 = server_cpu_s(pid)

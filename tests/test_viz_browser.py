@@ -192,6 +192,36 @@ def test_slider_then_step_changes_the_numbers(browser: Any, page_server: PageSer
     page.context.close()
 
 
+def test_a_step_costs_the_page_one_message_and_the_busy_bar_keeps_still(
+        browser: Any, page_server: PageServer) -> None:
+    """What a click costs a table's device. A step sends the click and nothing else: a
+    slider given a value between its steps (the baseline's dispatch delay 0.25 on 0.1
+    steps) was snapped by the browser and sent back after every step, and set again by
+    the server. And Solara's busy bar, shown while the server takes over 0.3 s, does
+    not slide: its animation repainted the page 60 times a second while it waited."""
+    page = open_page(browser, page_server, query="?lang=en")
+    step(page, 1)
+    page.evaluate("""() => { window.govsimSent = 0; const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data) {
+            if (typeof data === 'string' && data.includes('comm_msg')) { window.govsimSent++; }
+            return send.call(this, data); }; }""")
+    step(page, 3)
+    sent = page.evaluate("() => window.govsimSent")
+    assert sent == 3, f"the page sent {sent} widget messages for 3 steps"
+    # Solara sets kernelBusyLong after 0.3 s of a busy server: the bar shows, still
+    still = page.evaluate("""async () => {
+        const root = document.querySelector('.v-application').__vue__.$root;
+        root.kernelBusyLong = true;
+        await new Promise(r => setTimeout(r, 500));
+        const bar = document.querySelector('.v-application--wrap > .v-progress-linear');
+        const out = [getComputedStyle(bar).visibility, document.getAnimations().length,
+                     bar.getBoundingClientRect().width];
+        root.kernelBusyLong = false;
+        return out; }""")
+    assert still[0] == "visible" and still[1] == 0 and still[2] > 0.9 * VIEWPORT["width"], still
+    page.context.close()
+
+
 def test_compare_runs_side_by_side_and_shows_the_difference(browser: Any,
                                                              page_server: PageServer) -> None:
     page = open_page(browser, page_server, query="?lang=en")

@@ -19,6 +19,7 @@ from sim.viz.compare import Workshop, format_difference, format_value
 from sim.viz.export import PNG_MAGIC, figure_png, file_stem, runs_csv
 from sim.viz.graph_draw import draw_graph
 from sim.viz.graph_view import compute_layout, layout_for
+from sim.viz.lever_panel import on_step
 from sim.viz.levers import LEVERS, changed_levers, lever_values
 from sim.viz.picker import list_scenarios, resolve_scenario
 from sim.viz.style import available_cjk_fonts, use_page_style
@@ -47,6 +48,27 @@ def test_levers_exist_in_every_scenario_and_fit_their_sliders(name: str) -> None
         assert isinstance(v, int) if lever.integer else isinstance(v, float)
         assert lever.min <= v, (name, lever.key, v)
     assert changed_levers(sc, values) == {}
+
+
+def test_a_slider_is_given_a_value_on_its_own_steps() -> None:
+    """The browser's slider snaps a value between its steps and sends the snapped value
+    back; the server then set the file's value again, after every step of the run."""
+    assert on_step(0.25, 0.0, 10.0, 0.1) == pytest.approx(0.3)
+    assert on_step(0.40923582, 0.0, 1.0, 0.01) == pytest.approx(0.41)
+    assert on_step(41.0, 0.0, 40.0, 0.5) == 40.0  # never past the end
+    for name in list_scenarios():
+        values = lever_values(scenario(name))
+        for lever in LEVERS:
+            shown = on_step(values[lever.key], lever.min, max(lever.max, values[lever.key]),
+                            lever.step)
+            assert abs(shown - values[lever.key]) <= lever.step / 2 + 1e-9, (name, lever.key)
+            steps = (shown - lever.min) / lever.step
+            assert abs(steps - round(steps)) < 1e-6, (name, lever.key, shown)
+    # the Nanjing baseline's own values are each on a step (a user can set them back)
+    base = lever_values(scenario())
+    for lever in LEVERS:
+        assert on_step(base[lever.key], lever.min, lever.max, lever.step) == \
+            pytest.approx(base[lever.key]), lever.key
 
 
 def test_moving_levers_gives_valid_overrides_of_the_right_type() -> None:

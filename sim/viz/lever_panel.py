@@ -3,6 +3,7 @@ under way (a lever move asks first, keeping the run as a faint "previous run" li
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import solara
@@ -43,13 +44,24 @@ def request_edits(view: View, new_edits: dict[str, Any]) -> None:
         lever_edits.set(new_edits)
 
 
+def on_step(value: float, lo: float, hi: float, step: float) -> float:
+    """The slider's own step nearest ``value`` (as the browser's slider would show it)."""
+    if step <= 0:
+        return value
+    snapped = lo + math.floor((float(value) - lo) / step + 0.5) * step  # as JS Math.round
+    return round(min(max(snapped, lo), hi), 9)
+
+
 @solara.component
 def LeverSlider(value: float, lo: float, hi: float, step: float,
                 on_change: Any) -> solara.Element:
     """A slider that reports its value when let go (a drag does not rebuild the run at
-    every intermediate value)."""
-    slider = solara.v.Slider(v_model=value, min=lo, max=hi, step=step, hide_details=True,
-                             thumb_label=True)
+    every intermediate value). It is given the value on its own steps: a value between
+    two (a delay of 0.25 on a slider of 0.1 steps, a calibrated 0.4092…) was snapped
+    by the browser, sent back, and set again by the server after every step of the run
+    (the label above says the exact value)."""
+    slider = solara.v.Slider(v_model=on_step(value, lo, hi, step), min=lo, max=hi,
+                             step=step, hide_details=True, thumb_label=True)
 
     def changed(widget: Any, event: str, data: Any) -> None:
         if data is not None:

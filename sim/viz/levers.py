@@ -86,7 +86,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("mobile_grid.incentive", 0.0, 1.0, 0.05),                     # F26
     Lever("volunteers.rate", 0.0, 0.3, 0.005),                          # F23
     Lever("social_orgs.hours_per_week_per_10k", 0.0, 400.0, 5.0),      # F22
-    Lever("platform.dispatch_delay_days", 0.0, 10.0, 0.1),              # F32
+    Lever("platform.dispatch_delay_days", 0.0, 10.0, 0.05),             # F32; the baseline 0.25
 )
 LEVER_BY_KEY: dict[str, Lever] = {lever.key: lever for lever in LEVERS}
 

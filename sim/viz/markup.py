@@ -13,6 +13,11 @@ def tag(name: str, text: str, attrs: dict[str, str] | None = None) -> str:
 
 
 CSS = """
+/* Solara's busy bar (shown while the server takes over 0.3 s) keeps still: its sliding
+   animation repainted every page 60 times a second while it waited, half of Chromium's
+   work a click with eight tables stepping at once (docs/workshop.md) */
+.v-application--wrap > .v-progress-linear .v-progress-linear__indeterminate > div {
+  animation: none !important; left: 0 !important; right: 0 !important; }
 .govsim-cards { display: flex; gap: 8px; flex-wrap: nowrap; }
 .govsim-card { flex: 1 1 0; min-width: 0; padding: 6px 10px; border-radius: 6px;
   background: #fafafa; border: 1px solid #e0e0e0; }
