@@ -272,7 +272,10 @@ async def many_tables(url: str, pid: int, tables: int, clicks: int, seconds: flo
         await asyncio.gather(*(pg.locator(".govsim-play").click() for pg in pages))  # type: ignore[attr-defined]
         await asyncio.sleep(seconds)
         await asyncio.gather(*(pg.locator(".govsim-play").click() for pg in pages))  # type: ignore[attr-defined]
-        await asyncio.sleep(1.0)
+        # at Pause each table still takes the days its clock gave it (a last frame, slow
+        # with eight tables): read the days once every table is at rest
+        await asyncio.gather(*(pg.wait_for_selector(  # type: ignore[attr-defined]
+            ".govsim-day.govsim-day-at-rest", timeout=120_000) for pg in pages))
         played = [await day(pg) - d0 for pg, d0 in zip(pages, starts, strict=True)]
         spread = max(played) / max(min(played), 1) - 1
         print(f"Play, {tables} tables for {seconds:.0f} s at speed 10: days {sorted(played)}; "

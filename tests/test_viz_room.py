@@ -308,6 +308,36 @@ def test_fast_redraw_shows_the_same_picture_as_a_full_draw() -> None:
     assert np.mean(np.abs(blitted_g - full_g) > 40) < 0.002
 
 
+@pytest.mark.parametrize("compare", [False, True])
+def test_an_outgrown_limit_redraws_only_what_changed_and_shows_a_full_draw(
+        compare: bool) -> None:
+    """When a chart's limit or the graph's colour scale is outgrown, only the axes that
+    changed are drawn again (on the kept background), and every frame is still the
+    picture a full draw gives: 40 days, past the x axis' step at day 10 and the y and
+    colour limits growing in the first weeks."""
+    clear_shared()
+    sc = scenario(days=100)
+    ws = Workshop(sc, seed=1, baseline=sc if compare else None)
+    live_c, live_g = LiveCharts(), LiveGraph()
+    worst_c = worst_g = 0.0
+    for _ in range(40):
+        ws.step(1)
+        inputs = [(r.role, f, len(r.model.grid_workers)) for r, f in ws.frames()]
+        xmax = x_extent(ws.day, ws.days)
+        charts = np.asarray(Image.open(io.BytesIO(live_c.png(inputs, "en", xmax=xmax)))
+                            .convert("RGB")).astype(int)
+        full = _full_draw_rgba(draw_charts(inputs, "en", xmax=xmax, limits=live_c.limits))
+        worst_c = max(worst_c, float(np.mean(np.abs(charts - full) > 40)))
+        runs = [((r.role, f"day {r.model.day}"), r.model) for r in ws.runs]
+        graph = np.asarray(Image.open(io.BytesIO(live_g.png(runs, "en", "open")))
+                           .convert("RGB")).astype(int)
+        full = _full_draw_rgba(draw_graph(runs, "en", "open", norm_top=live_g.norm_top))
+        worst_g = max(worst_g, float(np.mean(np.abs(graph - full) > 40)))
+    assert live_c.rebuilds == 1 and live_g.rebuilds == 1  # drawn whole once
+    assert live_c.blit.redraws >= 3 and live_g.blit.redraws >= 2  # then in part
+    assert worst_c < 0.002 and worst_g < 0.002, (worst_c, worst_g)
+
+
 def test_tables_share_a_drawn_background_but_each_shows_its_own_lines() -> None:
     """Sessions showing the same pictures draw the background once between them (the
     server's work for many tables), and each frame still shows its own run: a table on

@@ -289,6 +289,8 @@ def test_moving_a_lever_mid_run_asks_and_keeps_the_previous_run(
     click_lever(page, STAFFING, 0.9)
     page.locator(".govsim-confirm-ok").click()
     wait_day(page, 0)
+    # the lever's label is another widget: it may land a message after the day's
+    expect(page.locator(f"{STAFFING} .govsim-lever-label")).to_contain_text("(changed)")
     assert lever_value(page, STAFFING) > before
     expect(page.locator(".govsim-clear-ghost")).to_be_visible()
     page.locator(".govsim-step").click()

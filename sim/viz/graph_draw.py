@@ -134,10 +134,12 @@ def draw_graph(runs: Sequence[tuple[str | tuple[str, str], Any]], lang: str,
         else:
             fig.govsim_titles.append(ax.set_title(title, fontsize=text.title,
                                                   animated=animated))
+    fig.govsim_colourbar = None  # type: ignore[attr-defined]
     if colour_by == "type":  # a legend of the types instead of a colour scale
         cax.remove()
     else:
         bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax)
+        fig.govsim_colourbar = bar  # type: ignore[attr-defined]
         bar.set_label(bar_label, fontsize=text.colourbar)
         bar.ax.tick_params(labelsize=text.colourbar)
     if not text.legend_in_picture:
