@@ -242,7 +242,9 @@ class LiveCharts:
         series = {role: chart_series(frame, workers) for role, frame, workers in runs}
         ghost_series = chart_series(ghost[1], ghost[2]) if ghost is not None else {}
         values = panel_values([*series.values(), ghost_series], bands)
-        shows = (lang, tuple((r, w) for r, _, w in runs), tuple(sorted(bands or {})),
+        # the lines the figure has (none at day 0: its "no data yet" note instead)
+        lines = tuple((role, tuple(sorted(s))) for role, s in series.items())
+        shows = (lang, tuple((r, w) for r, _, w in runs), lines, tuple(sorted(bands or {})),
                  band_seeds, None if ghost is None else (ghost[0], id(ghost[1])),
                  mpl.rcParams["font.sans-serif"][0])
         key = (shows, xmax)
