@@ -66,10 +66,16 @@ STEP_JS = """async () => {
     const d0 = day(), g0 = pic('.govsim-graph'), c0 = pic('.govsim-charts');
     const t0 = performance.now();
     document.querySelector('.govsim-step').click();
-    await new Promise((resolve) => {
+    await new Promise((resolve, reject) => {
         const done = () => day() !== d0 && pic('.govsim-graph') !== g0 &&
                            pic('.govsim-charts') !== c0;
-        const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(); } });
+        // a step that never shows its new day and pictures is an error, not a wait
+        const late = setTimeout(() => { obs.disconnect(); reject(new Error(
+            `no new day and pictures 120 s after a click on ${d0}: day ${day() !== d0}, ` +
+            `graph ${pic('.govsim-graph') !== g0}, charts ${pic('.govsim-charts') !== c0}`)); },
+            120000);
+        const obs = new MutationObserver(() => {
+            if (done()) { clearTimeout(late); obs.disconnect(); resolve(); } });
         obs.observe(document.body, {subtree: true, childList: true, attributes: true,
                                     characterData: true});
     });

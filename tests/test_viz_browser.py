@@ -205,7 +205,15 @@ def test_a_step_costs_the_page_one_message_and_the_busy_bar_keeps_still(
         WebSocket.prototype.send = function (data) {
             if (typeof data === 'string' && data.includes('comm_msg')) { window.govsimSent++; }
             return send.call(this, data); }; }""")
-    step(page, 3)
+    charts = [image_src(page, ".govsim-charts")]
+    for _ in range(3):  # each step shows a new picture of the charts and the graph
+        graph = image_src(page, ".govsim-graph")
+        step(page, 1)
+        expect(page.locator(".govsim-charts img, img.govsim-charts").first).not_to_have_attribute(
+            "src", charts[-1])
+        expect(page.locator(".govsim-graph img, img.govsim-graph").first).not_to_have_attribute(
+            "src", graph)
+        charts.append(image_src(page, ".govsim-charts"))
     sent = page.evaluate("() => window.govsimSent")
     assert sent == 3, f"the page sent {sent} widget messages for 3 steps"
     # Solara sets kernelBusyLong after 0.3 s of a busy server: the bar shows, still
