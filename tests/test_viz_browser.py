@@ -230,6 +230,31 @@ def test_a_step_costs_the_page_one_message_and_the_busy_bar_keeps_still(
     page.context.close()
 
 
+def test_the_pages_socket_is_not_compressed(browser: Any, page_server: PageServer) -> None:
+    """A step's pictures are JPEGs, which do not compress: the server declines the
+    browser's offer of per-message deflate (it cost ~10% of the server's CPU)."""
+    import base64
+    import http.client
+
+    sockets: list[str] = []
+    page = open_page(browser, page_server, query="?lang=en")
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.reload()
+    page.wait_for_selector(".govsim-graph")
+    assert sockets, "the page opened no websocket"
+    url = urlparse(sockets[0])
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.request("GET", f"{url.path}?{url.query}", headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": base64.b64encode(b"govsim-test-key!").decode(),
+        "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"})
+    response = conn.getresponse()
+    assert response.status == 101, response.status
+    assert "deflate" not in (response.getheader("Sec-WebSocket-Extensions") or "")
+    conn.close()
+    page.context.close()
+
+
 def test_compare_runs_side_by_side_and_shows_the_difference(browser: Any,
                                                              page_server: PageServer) -> None:
     page = open_page(browser, page_server, query="?lang=en")

@@ -101,8 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     from uvicorn import Config
     from uvicorn.supervisors import Multiprocess
 
+    # No per-message compression on the page's socket: most of what a step sends is
+    # its two JPEG pictures, which do not compress, and deflating them took ~10% of the
+    # server's CPU with eight tables stepping (docs/workshop.md); a room's network
+    # carries the ~110 KB a step without it.
     config = Config("sim.viz.page_server:app", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level="warning", ws="auto")
+                    port=args.port, workers=args.workers, log_level="warning", ws="auto",
+                    ws_per_message_deflate=False)
     # uvicorn's supervisor even for one worker: it starts a fresh one when one ends
     Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
