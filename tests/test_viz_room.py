@@ -339,6 +339,32 @@ def test_an_outgrown_limit_redraws_only_what_changed_and_shows_a_full_draw(
     assert live_c.blit.redraws >= 3 and live_g.blit.redraws >= 2  # then in part
 
 
+def test_tables_at_different_limits_share_a_figure_and_each_frame_is_right() -> None:
+    """Two tables on one figure, one running ahead (days 2, 4, 6, ... against 1, 2, 3,
+    ...): the figure goes back and forth between their limits, and each frame is still
+    its table's full draw."""
+    clear_shared()
+    sc = scenario(days=100)
+    tables = {"ahead": Workshop(sc, seed=1), "behind": Workshop(sc, seed=2)}
+    live = {name: LiveCharts() for name in tables}
+    worst, apart = 0.0, 0
+    for _ in range(30):
+        for name, ws in tables.items():
+            ws.step(2 if name == "ahead" else 1)
+            inputs = [(r.role, f, len(r.model.grid_workers)) for r, f in ws.frames()]
+            xmax = x_extent(ws.day, ws.days)
+            shown = np.asarray(Image.open(io.BytesIO(live[name].png(inputs, "en", xmax=xmax)))
+                               .convert("RGB")).astype(int)
+            full = _full_draw_rgba(draw_charts(inputs, "en", xmax=xmax,
+                                               limits=live[name].limits))
+            worst = max(worst, float(np.mean(np.abs(shown - full) > 40)))
+        states = {(live[n].key, tuple(sorted(live[n].limits.items()))) for n in tables}
+        apart += len(states) > 1
+    assert live["ahead"].blit is live["behind"].blit  # one figure between them
+    assert apart >= 10, apart  # on most days the two showed different limits
+    assert worst < 0.002, worst
+
+
 def test_tables_share_a_drawn_background_but_each_shows_its_own_lines() -> None:
     """Sessions showing the same pictures draw the background once between them (the
     server's work for many tables), and each frame still shows its own run: a table on

@@ -93,9 +93,13 @@ class _Blit:
         self.canvas.draw()  # animated artists are left out
         self.background = self.canvas.copy_from_bbox(fig.bbox)
         self.state = state  # what the figure shows now: its axis limits, its colour scale
-        self.backgrounds: OrderedDict[Any, Any] = OrderedDict({state: self.background})
+        renderer = self.canvas.get_renderer()
+        # each axes' drawn extent (labels included) in the background shown: what to
+        # clear when it is drawn again
+        self._boxes: dict[Any, Bbox] = {ax: ax.get_tightbbox(renderer) for ax in fig.axes}
+        self.backgrounds: OrderedDict[Any, tuple[Any, dict[Any, Bbox]]] = OrderedDict(
+            {state: (self.background, dict(self._boxes))})
         self.redraws = 0  # backgrounds made by drawing only the axes that changed
-        self._boxes: dict[Any, Bbox] = {}  # each axes' drawn extent (labels included)
 
     def show(self, key: Any, change: Callable[[], Sequence[Any]]) -> None:
         """Show the state named ``key`` (axis limits, a colour scale's top): ``change``
@@ -106,11 +110,8 @@ class _Blit:
             return
         kept = self.backgrounds.get(key)
         if kept is None:
-            renderer = self.canvas.get_renderer()
-            if not self._boxes:  # measured once (a layout pass each): then kept up
-                self._boxes = {ax: ax.get_tightbbox(renderer) for ax in self.fig.axes}
             self._redraw(change())
-            kept = self.canvas.copy_from_bbox(self.fig.bbox)
+            kept = (self.canvas.copy_from_bbox(self.fig.bbox), dict(self._boxes))
             self.redraws += 1
         else:
             change()
@@ -118,7 +119,8 @@ class _Blit:
         self.backgrounds.move_to_end(key)
         while len(self.backgrounds) > KEPT_STATES:
             self.backgrounds.popitem(last=False)
-        self.background, self.state = kept, key
+        self.background, self._boxes = kept[0], dict(kept[1])
+        self.state = key
 
     def png(self, artists: Sequence[Any]) -> bytes:
         self.canvas.restore_region(self.background)
@@ -172,9 +174,7 @@ def set_limits(limits: Limits) -> Callable[[], list[Any]]:
     return change
 
 
-
-
-SHARED_BLITS = 16  # drawn backgrounds kept for every session (LRU; ~2 MB each)
+SHARED_BLITS = 16  # drawn figures kept for every session (LRU; 2-10 MB each)
 _SHARED: OrderedDict[Any, _Blit] = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 _OWNERS = itertools.count()  # a session's own token: what only it shows is not shared
