@@ -284,7 +284,7 @@ def test_compare_runs_side_by_side_and_shows_the_difference(browser: Any,
 def test_export_png_and_csv(browser: Any, page_server: PageServer) -> None:
     page = open_page(browser, page_server, query="?lang=en")
     step(page, 2)
-    files = {}
+    files, names = {}, {}
     for css, suffix in ((".govsim-export-png", "_charts.png"),
                         (".govsim-export-graph", "_graph.png"),
                         (".govsim-export-csv", ".csv")):
@@ -292,6 +292,7 @@ def test_export_png_and_csv(browser: Any, page_server: PageServer) -> None:
             page.locator(css).click()
         download = info.value
         assert download.suggested_filename.endswith(suffix)
+        names[suffix] = download.suggested_filename
         target = ARTIFACTS / download.suggested_filename
         download.save_as(str(target))
         files[suffix] = target.read_bytes()
@@ -303,6 +304,15 @@ def test_export_png_and_csv(browser: Any, page_server: PageServer) -> None:
         assert image.std() > 0.01  # not a blank picture
     frame = pd.read_csv(io.BytesIO(files[".csv"]))
     assert list(frame["day"]) == [0, 1] or list(frame["day"]) == [1, 2]
+    assert names[".csv"].endswith("_seed1_day2.csv"), names
+    # the name and the rows are made at the click: a day later, both have moved on
+    step(page, 1)
+    with page.expect_download() as info:
+        page.locator(".govsim-export-csv").click()
+    assert info.value.suggested_filename.endswith("_day3.csv"), info.value.suggested_filename
+    target = ARTIFACTS / info.value.suggested_filename
+    info.value.save_as(str(target))
+    assert len(pd.read_csv(target)) == 3
     assert set(frame["run"]) == {"run"}
     assert {"scenario", "seed", "open", "raised", "resolved", "mean_trust"} <= set(frame.columns)
     assert (frame["scenario"] == "nanjing_baseline").all()

@@ -4,10 +4,10 @@ stamped with what it shows), and the moved levers saved as a new scenario file."
 from __future__ import annotations
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from sim.errors import InputError
 from sim.viz.charts import draw_charts
+from sim.viz.download import DownloadOnClick
 from sim.viz.export import caption, captioned_png, file_stem, runs_csv
 from sim.viz.graph_draw import draw_graph
 from sim.viz.labels import t
@@ -20,46 +20,44 @@ from sim.viz.session import View, colour_by, ghost, save_message, saved_count
 
 @solara.component
 def ExportControls(view: View) -> None:
-    update_counter.get()  # the file names carry the day
+    """The charts, the graph and the days, each file named and made at the click (its
+    name carries the day: :mod:`sim.viz.download`), so a step does not redraw this."""
     workshop, lang = view.workshop, view.lang
     assert workshop is not None
-    stem = file_stem(workshop)
     reps = view.built.replicates
+    scale = colour_by.value
+    previous = ghost.value
 
-    def charts_png() -> bytes:
+    def charts_png() -> tuple[str, bytes]:
         with workshop.lock:
             inputs = chart_inputs(workshop, lang)
             bands, n = chart_bands(workshop, reps, inputs)
-            fig = draw_charts(inputs, lang, bands=bands, band_seeds=n, ghost=ghost.value)
-            return captioned_png(fig, caption(workshop, lang))
+            fig = draw_charts(inputs, lang, bands=bands, band_seeds=n, ghost=previous)
+            return (f"{file_stem(workshop)}_charts.png",
+                    captioned_png(fig, caption(workshop, lang)))
 
-    def graph_png() -> bytes:
+    def graph_png() -> tuple[str, bytes]:
         with workshop.lock:
-            fig = draw_graph(graph_inputs(workshop, lang), lang, colour_by.value)
-            return captioned_png(fig, caption(workshop, lang))
+            fig = draw_graph(graph_inputs(workshop, lang), lang, scale)
+            return (f"{file_stem(workshop)}_graph.png",
+                    captioned_png(fig, caption(workshop, lang)))
 
+    def days_csv() -> tuple[str, bytes]:
+        with workshop.lock:
+            return f"{file_stem(workshop)}.csv", runs_csv(workshop).encode("utf-8")
+
+    files = (("export_png", "export_png_tip", "mdi-image", "govsim-export-png", charts_png,
+              "image/png"),
+             ("export_graph", "export_graph_tip", "mdi-graph", "govsim-export-graph",
+              graph_png, "image/png"),
+             ("export_csv", "export_csv_tip", "mdi-table", "govsim-export-csv", days_csv,
+              "text/csv"))
     with solara.Card(t("export", lang), margin=0), solara.Div(classes=["govsim-export-row"]):
-        with solara.Tooltip(t("export_png_tip", lang)):
-            solara.FileDownload(charts_png, filename=f"{stem}_charts.png",
-                                label=t("export_png", lang), mime_type="image/png",
-                                children=[solara.Button(t("export_png", lang),
-                                                        icon_name="mdi-image", small=True,
-                                                        outlined=True,
-                                                        classes=["govsim-export-png"])])
-        with solara.Tooltip(t("export_graph_tip", lang)):
-            solara.FileDownload(graph_png, filename=f"{stem}_graph.png",
-                                mime_type="image/png",
-                                children=[solara.Button(t("export_graph", lang),
-                                                        icon_name="mdi-graph", small=True,
-                                                        outlined=True,
-                                                        classes=["govsim-export-graph"])])
-        with solara.Tooltip(t("export_csv_tip", lang)):
-            solara.FileDownload(lambda: runs_csv(workshop), filename=f"{stem}.csv",
-                                mime_type="text/csv",
-                                children=[solara.Button(t("export_csv", lang),
-                                                        icon_name="mdi-table", small=True,
-                                                        outlined=True,
-                                                        classes=["govsim-export-csv"])])
+        for label, tip, icon, css, make, mime in files:
+            with solara.Tooltip(t(tip, lang)):
+                DownloadOnClick(make, mime, children=[solara.Button(
+                    t(label, lang), icon_name=icon, small=True, outlined=True,
+                    classes=[css])])
 
 
 @solara.component
