@@ -21,9 +21,14 @@ Figures on a shared machine are upper bounds: the load average is printed with t
 - *stepping at once*: ``--tables`` pages (8) each click Step ``--clicks`` times, all at
   the same moment; the time from each click to its new day and pictures, over every
   click of every page: median (target <= 400 ms) and p90 (target <= 1 s);
+  Printed beside it: the server's and Chromium's CPU a click (Chromium's split by
+  process kind: renderers, GPU process, browser, network), how many cores were busy,
+  and, before the clicks, what the eight open pages cost doing nothing for 10 s (an
+  animation would show there);
 - *Play fair*: the same pages press Play together and play ``--seconds`` (20 s) at the
-  default speed; the days each reached, and the spread (every table within 20% of the
-  others: ``max / min - 1 <= 0.2``);
+  default speed; the days each reached, read once every table is at rest after Pause
+  (``govsim-day-at-rest``), and the spread (every table within 20% of the others:
+  ``max / min - 1 <= 0.2``);
 - *memory*: the server's resident size (its process and children, psutil) with
   ``--sessions`` (30) pages open, each stepped once (target <= 1.5 GB), and 60 s after
   they all close (released: back near what one session opened and closed leaves
