@@ -23,3 +23,21 @@ def browser() -> Iterator[Any]:
         b = launch_chromium(p)
         yield b
         b.close()
+
+
+SERVER_FIXTURES = ("page_server", "room_server")
+LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed browser test carries the tail of its page server's log (a worker that
+    ended, a socket that closed), so a failure seen once in CI can be read afterwards."""
+    report = yield
+    if report.failed:
+        for name in SERVER_FIXTURES:
+            srv = getattr(item, "funcargs", {}).get(name)
+            if srv is not None and hasattr(srv, "log_text"):
+                tail = "\n".join(srv.log_text().splitlines()[-LOG_TAIL_LINES:])
+                report.sections.append((f"{name} log, last {LOG_TAIL_LINES} lines", tail))
+    return report

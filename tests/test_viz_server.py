@@ -75,3 +75,19 @@ def test_the_server_starts_with_memory_that_goes_back_when_sessions_close() -> N
     env = server.server_env(None)
     assert env["MALLOC_ARENA_MAX"] == "2"
     assert env["PYTHONMALLOC"] == "malloc"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"GOVSIM_VIZ_LOG_LEVEL": "loud"},
+     "page_server: GOVSIM_VIZ_LOG_LEVEL='loud': allowed critical, error, warning, info, debug"),
+    ({}, "page_server: --workers 0: allowed 1 to 16"),
+])
+def test_the_page_server_refuses_a_bad_setting_in_one_line(env: dict[str, str],
+                                                           expected: str) -> None:
+    args = ["--workers", "0"] if not env else []
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.viz.page_server", "--host", "127.0.0.1", "--port",
+         str(server.free_port()), *args], env={**os.environ, **env}, capture_output=True,
+        text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == expected

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.viz import server
+from sim.viz.page_server import LOG_LEVEL_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -90,6 +91,7 @@ def start_page_server(log: Path, scenario: str | None = None,
     trap = ProxyTrap()
     port = server.free_port()
     env = trap.env()
+    env[LOG_LEVEL_ENV] = "info"  # a worker's end or a socket's close shows in the log
     env.update(extra_env or {})
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:

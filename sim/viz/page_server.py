@@ -39,6 +39,10 @@ from typing import Any
 # seconds a worker with no session left waits before it ends (0: never; tests shorten it)
 RECYCLE_SECONDS = float(os.environ.get("GOVSIM_VIZ_RECYCLE_SECONDS", "10"))
 APP_MODULE = "sim.viz.app"  # the page (Solara's $SOLARA_APP)
+# uvicorn's log level: "warning" keeps a room's terminal quiet; the tests ask for "info"
+# (without the access log) so that a worker's end or a socket's close is in their log
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+LOG_LEVEL_ENV = "GOVSIM_VIZ_LOG_LEVEL"
 
 
 # One worker unless asked: measured on 7 December with 8 tables' Chromium pages on the
@@ -61,6 +65,9 @@ def _recycle_when_idle(poll: float = 1.0) -> None:
             continue
         idle_since = idle_since or time.monotonic()
         if time.monotonic() - idle_since >= RECYCLE_SECONDS:
+            print(f"page_server: worker {os.getpid()} has had no session for "
+                  f"{RECYCLE_SECONDS:g} s; it ends and a fresh one starts", file=sys.stderr,
+                  flush=True)
             os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
             return
 
@@ -91,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.workers <= 16:
         print(f"page_server: --workers {args.workers}: allowed 1 to 16", file=sys.stderr)
         return 2
+    log_level = os.environ.get(LOG_LEVEL_ENV, "warning")
+    if log_level not in LOG_LEVELS:
+        print(f"page_server: {LOG_LEVEL_ENV}={log_level!r}: allowed {', '.join(LOG_LEVELS)}",
+              file=sys.stderr)
+        return 2
     os.environ["SOLARA_APP"] = APP_MODULE  # as `solara run sim.viz.app` sets it
     os.environ["SERVER_NAME"] = args.host
     os.environ["SERVER_PORT"] = str(args.port)
@@ -106,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     # server's CPU with eight tables stepping (docs/workshop.md); a room's network
     # carries the ~110 KB a step without it.
     config = Config("sim.viz.page_server:app", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level="warning", ws="auto",
-                    ws_per_message_deflate=False)
+                    port=args.port, workers=args.workers, log_level=log_level,
+                    access_log=False, ws="auto", ws_per_message_deflate=False)
     # uvicorn's supervisor even for one worker: it starts a fresh one when one ends
     Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
