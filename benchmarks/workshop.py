@@ -356,6 +356,8 @@ def main() -> None:
                         help="--many: how many times the tables step at once (each printed, "
                              "then the median of their medians)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds {args.rounds}: allowed 1 or more")
     if args.many:
         import asyncio
 

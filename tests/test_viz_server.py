@@ -77,17 +77,28 @@ def test_the_server_starts_with_memory_that_goes_back_when_sessions_close() -> N
     assert env["PYTHONMALLOC"] == "malloc"
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"GOVSIM_VIZ_LOG_LEVEL": "loud"},
+@pytest.mark.parametrize(("env", "args", "expected"), [
+    ({"GOVSIM_VIZ_LOG_LEVEL": "loud"}, [],
      "page_server: GOVSIM_VIZ_LOG_LEVEL='loud': allowed critical, error, warning, info, debug"),
-    ({}, "page_server: --workers 0: allowed 1 to 16"),
+    ({}, ["--workers", "0"], "page_server: --workers 0: allowed 1 to 16"),
 ])
-def test_the_page_server_refuses_a_bad_setting_in_one_line(env: dict[str, str],
-                                                           expected: str) -> None:
-    args = ["--workers", "0"] if not env else []
+def test_the_page_server_refuses_a_bad_setting_in_one_line(
+        env: dict[str, str], args: list[str], expected: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "sim.viz.page_server", "--host", "127.0.0.1", "--port",
          str(server.free_port()), *args], env={**os.environ, **env}, capture_output=True,
         text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == expected
+
+
+def test_govsim_viz_refuses_a_bad_log_level_before_it_serves() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "viz", "--no-browser", "--port",
+         str(server.free_port())], env={**os.environ, "GOVSIM_VIZ_LOG_LEVEL": "loud"},
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "serving" not in done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "GOVSIM_VIZ_LOG_LEVEL='loud'" in lines[0], done.stderr
+    assert "allowed critical, error, warning, info, debug" in lines[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sim.errors import InputError
 from sim.viz import server
+from sim.viz.page_server import log_level_refusal
 from sim.viz.picker import load_for_page, scenarios_dir
 from sim.viz.room import RoomCodes, join_url, make_codes, qr_terminal
 
@@ -67,6 +68,9 @@ def check_args(args: argparse.Namespace) -> tuple[str | None, int]:
     workers = getattr(args, "workers", None)
     if workers is not None and not 1 <= int(workers) <= 16:
         raise InputError(f"--workers {workers}: allowed 1 to 16")
+    refusal = log_level_refusal()
+    if refusal:
+        raise InputError(refusal)
     if not 2 <= int(getattr(args, "board_replicates", 5)) <= 50:
         raise InputError(f"--board-replicates {args.board_replicates}: allowed 2 to 50")
     if not 1 <= int(getattr(args, "board_days", 365)) <= 3650:

@@ -45,6 +45,15 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_LEVEL_ENV = "GOVSIM_VIZ_LOG_LEVEL"
 
 
+def log_level_refusal(env: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
+    """What is wrong with ``$GOVSIM_VIZ_LOG_LEVEL`` (None: nothing); ``govsim viz`` asks
+    before it starts the server, the server again for a direct start."""
+    level = env.get(LOG_LEVEL_ENV, "warning")
+    if level in LOG_LEVELS:
+        return None
+    return f"{LOG_LEVEL_ENV}={level!r}: allowed {', '.join(LOG_LEVELS)}"
+
+
 # One worker unless asked: measured on 7 December with 8 tables' Chromium pages on the
 # same 2 cores (medians of 3), two workers gave a median click of 933 ms against 812 ms
 # and a Play spread of 38% against 15% (docs/workshop.md).
@@ -98,10 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.workers <= 16:
         print(f"page_server: --workers {args.workers}: allowed 1 to 16", file=sys.stderr)
         return 2
-    log_level = os.environ.get(LOG_LEVEL_ENV, "warning")
-    if log_level not in LOG_LEVELS:
-        print(f"page_server: {LOG_LEVEL_ENV}={log_level!r}: allowed {', '.join(LOG_LEVELS)}",
-              file=sys.stderr)
+    refusal = log_level_refusal()
+    if refusal:
+        print(f"page_server: {refusal}", file=sys.stderr)
         return 2
     os.environ["SOLARA_APP"] = APP_MODULE  # as `solara run sim.viz.app` sets it
     os.environ["SERVER_NAME"] = args.host
@@ -118,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     # server's CPU with eight tables stepping (docs/workshop.md); a room's network
     # carries the ~110 KB a step without it.
     config = Config("sim.viz.page_server:app", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level=log_level,
+                    port=args.port, workers=args.workers,
+                    log_level=os.environ.get(LOG_LEVEL_ENV, "warning"),
                     access_log=False, ws="auto", ws_per_message_deflate=False)
     # uvicorn's supervisor even for one worker: it starts a fresh one when one ends
     Multiprocess(config, sockets=[config.bind_socket()]).run()
