@@ -172,6 +172,15 @@ def test_presentation_mode_fits_a_projector_and_the_keys_step_and_play(
     expect(page.locator(".govsim-card-gap .govsim-card-interval")).to_contain_text(seeds)
     shot = ARTIFACTS / f"workshop_present_{lang}.png"
     page.screenshot(path=str(shot))
+    # The text above growing (a seed's interval arriving, the story a line longer) must
+    # not push the pictures past the screen while the server redraws them at the new size
+    # (a second or more): they shrink to fit within the frame.
+    page.evaluate("""() => document.querySelector('.govsim-present .govsim-story')
+        .insertAdjacentHTML('beforeend', '<div class="govsim-test-taller"'
+                            + ' style="height: 60px"></div>')""")
+    page.wait_for_timeout(150)  # a few frames; a redraw takes far longer
+    bad = overflowing(page, ".govsim-present")
+    assert not bad, bad[:8]
     if lang == "zh" and os.environ.get("GOVSIM_UPDATE_DOCS_IMG"):
         shutil.copy(shot, REPO / "docs" / "img" / "workshop_present_zh.png")
     page.keyboard.press("Escape")  # back to the working page

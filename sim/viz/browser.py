@@ -107,7 +107,12 @@ class PictureBox(ipyvue.VueTemplate):
     the parent's width and the window's height below the parent's top (rounded to 10 px,
     so a scroll bar or a pixel of rounding does not redraw). The projector draws its
     pictures at exactly that size (:mod:`sim.viz.projector`), so their text is as large
-    on the screen as it was drawn."""
+    on the screen as it was drawn.
+
+    It also gives the parent that height at once, in the browser: when the text above
+    grows a line (a seed's interval landing), the pictures shrink to fit within the same
+    frame and are redrawn at the new size when the server has it, instead of reaching
+    past the bottom of the screen until then."""
 
     template = traitlets.Unicode("""
 <template><span class="govsim-picture-box" style="display: none" :data-box="box"></span></template>
@@ -117,15 +122,22 @@ module.exports = {
         const parent = this.$el.parentElement;
         this.measure = () => {
             const r = parent.getBoundingClientRect();
+            const room = Math.max(window.innerHeight - r.top - 6, 0);
+            const height = Math.floor(room) + "px";
+            if (parent.style.height !== height) { parent.style.height = height; }
             const w = Math.floor(parent.clientWidth / 10) * 10;
-            const h = Math.floor((window.innerHeight - r.top - 6) / 10) * 10;
+            const h = Math.floor(room / 10) * 10;
             const box = w + "," + h;
             if (w > 0 && box !== this.box) { this.box = box; }
+            // what sits above moves the pictures' top: watch it grow or shrink
+            for (let el = parent.previousElementSibling; el; el = el.previousElementSibling) {
+                this.observer.observe(el);
+            }
         };
         this.observer = new ResizeObserver(() => this.measure());
         this.observer.observe(parent);
         window.addEventListener("resize", this.measure);
-        // the cards above may grow a line after the first frame: look again now and then
+        // an element above may be replaced by a redraw: look again now and then
         this.timer = setInterval(this.measure, 1000);
         this.measure();
     },

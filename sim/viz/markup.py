@@ -33,12 +33,17 @@ CSS = """
 .govsim-story { font-size: 1.0em; line-height: 1.35; }
 .govsim-present .govsim-story { font-size: 1.12em; }
 .govsim-present-day { font-size: 1.9em; font-weight: 700; white-space: nowrap; }
-.govsim-present-pictures { display: flex; gap: 10px; align-items: flex-start;
-  width: 100%; }
-.govsim-present-pictures > div { min-width: 0; }
-.govsim-svg svg { display: block; width: 100%; height: auto; }
+/* The pictures' box is as tall as the window leaves it (set by the browser as the text
+   above grows, sim.viz.browser.PictureBox); the pictures fit inside it at once, and are
+   redrawn at the new size a moment later: nothing ever reaches past the window. */
+.govsim-present-pictures { display: flex; gap: 10px; align-items: stretch; width: 100%;
+  overflow: hidden; }
+.govsim-present-column { min-width: 0; min-height: 0; display: flex;
+  flex-direction: column; }
+.govsim-present-column > .govsim-svg { flex: 1 1 0; min-height: 0; }
+.govsim-svg svg { display: block; width: 100%; height: 100%; }
 .govsim-present-legend { display: flex; flex-wrap: wrap; gap: 0 14px; font-size: 17px;
-  line-height: 1.3; }
+  line-height: 1.3; flex: none; }
 .govsim-legend-item { white-space: nowrap; }
 .govsim-legend-mark { margin-right: 3px; }
 .govsim-present .govsim-card-interval { font-size: 0.9em; }

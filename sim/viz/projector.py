@@ -161,11 +161,13 @@ def PresentPictures(view: View, chart_key: str) -> None:
     graph_w, chart_w = (s[0] for s in picture_sizes(box))
     with solara.Div(classes=["govsim-present-pictures"]):
         PictureBox.element(on_box=box_text.set)
-        with solara.Div(style={"flex": f"0 0 {graph_w}px"}):
+        with solara.Div(classes=["govsim-present-column"],
+                        style={"flex": f"0 0 {graph_w}px"}):
             solara.HTML(tag="div", classes=["govsim-graph", "govsim-svg"],
                         unsafe_innerHTML=graph)
             solara.HTML(tag="div", classes=["govsim-present-legend"],
                         attributes={"lang": view.lang}, unsafe_innerHTML=legend)
-        with solara.Div(style={"flex": f"0 0 {chart_w}px"}):
+        with solara.Div(classes=["govsim-present-column"],
+                        style={"flex": f"0 0 {chart_w}px"}):
             solara.HTML(tag="div", classes=["govsim-charts", "govsim-svg"],
                         unsafe_innerHTML=chart)
