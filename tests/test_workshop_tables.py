@@ -74,6 +74,20 @@ def test_the_budget_refuses_a_submission_over_it(fresh_room: Room) -> None:
             r.set_budget(bad)
 
 
+def test_the_servers_log_names_the_budget_and_every_verdict(
+        fresh_room: Room, caplog: pytest.LogCaptureFixture) -> None:
+    """What the facilitator's server log says (at info): a budget set, and each
+    submission with its cost, the budget it was judged against and the verdict."""
+    caplog.set_level("INFO", logger="govsim.room")
+    fresh_room.set_budget(4e6)
+    fresh_room.submit("B", "nanjing_baseline.toml", {}, 5e6)
+    fresh_room.submit("C", "nanjing_baseline.toml", {}, 3e6)
+    assert [rec.getMessage() for rec in caplog.records] == [
+        "budget set: 4,000,000",
+        "table B submitted nanjing_baseline.toml (cost 5,000,000, budget 4,000,000): refused",
+        "table C submitted nanjing_baseline.toml (cost 3,000,000, budget 4,000,000): recorded"]
+
+
 def test_many_threads_at_once(fresh_room: Room) -> None:
     r = fresh_room
 

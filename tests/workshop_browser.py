@@ -59,12 +59,14 @@ def start_room_server(log: Path, codes: Any, extra_env: dict[str, str] | None = 
     from viz_fixtures import ProxyTrap
 
     from sim.viz import server
+    from sim.viz.page_server import LOG_LEVEL_ENV
 
     trap = ProxyTrap()
     port = server.free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        env = {**trap.env(), **(extra_env or {})}
+        # at info: socket closes, worker restarts and the room's verdicts reach the log
+        env = {**trap.env(), LOG_LEVEL_ENV: "info", **(extra_env or {})}
         proc = server.start(None, "127.0.0.1", port, extra_env=env, stdout=out,
                             stderr=subprocess.STDOUT, room=codes, workers=workers)
         try:

@@ -81,11 +81,28 @@ def _recycle_when_idle(poll: float = 1.0) -> None:
             return
 
 
+def room_log() -> None:
+    """The room's verdicts (a budget set, a submission recorded or refused) in the
+    server's log at ``$GOVSIM_VIZ_LOG_LEVEL``, in uvicorn's layout; in whichever process
+    holds the room (the supervisor, or a lone worker)."""
+    import logging
+
+    logger = logging.getLogger("govsim.room")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     room: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(os.environ.get(LOG_LEVEL_ENV, "warning").upper())
+
+
 def app() -> Any:
     """The ASGI app of one worker (uvicorn's ``factory``)."""
     from solara.server.starlette import app as solara_app
 
     from sim.viz.room import RoomGate, codes_from_env
+
+    room_log()
 
     if RECYCLE_SECONDS > 0:
         threading.Thread(target=_recycle_when_idle, daemon=True,
@@ -117,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if in_room:
         from sim.viz.room_service import serve
 
+        room_log()
         serve()  # the room's state, for every worker (they inherit its address)
     from uvicorn import Config
     from uvicorn.supervisors import Multiprocess

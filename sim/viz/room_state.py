@@ -16,6 +16,7 @@ every device at it.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -24,6 +25,7 @@ from typing import Any
 
 TABLE_NAME = re.compile(r"[\w\- ]{1,24}")
 STALE_SECONDS = 30.0  # a device not heard from for this long has left its table
+log = logging.getLogger("govsim.room")  # the budget and every verdict, for the server's log
 
 
 class TableRefused(ValueError):
@@ -169,19 +171,25 @@ class Room:
         with self._lock:
             self._budget = yuan
             self.changed.notify_all()
+        log.info("budget set: %s", "none" if yuan is None else f"{yuan:,.0f}")
 
     def submit(self, table: str, scenario: str, levers: dict[str, Any],
                cost: float) -> Submission | None:
         """Record a table's policy; ``None`` (nothing recorded) when its cost is over the
         budget. The check is here, under the lock, so a budget set a moment ago counts."""
         with self._lock:
-            if self._budget is not None and cost > self._budget:
-                return None
-            self._version += 1
-            sub = Submission(table, scenario, dict(levers), float(cost), self._version)
-            self._submissions[table] = sub
-            self.changed.notify_all()
-            return sub
+            budget = self._budget
+            if budget is not None and cost > budget:
+                sub = None
+            else:
+                self._version += 1
+                sub = Submission(table, scenario, dict(levers), float(cost), self._version)
+                self._submissions[table] = sub
+                self.changed.notify_all()
+        log.info("table %s submitted %s (cost %s, budget %s): %s", table, scenario,
+                 f"{cost:,.0f}", "none" if budget is None else f"{budget:,.0f}",
+                 "refused" if sub is None else "recorded")
+        return sub
 
     def submissions(self) -> list[Submission]:
         with self._lock:
