@@ -83,6 +83,12 @@ class PageServer:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
+def server_env(trap: ProxyTrap, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """A test server's environment: every proxy pointed at the trap, and the log at info
+    (a worker's end, a socket's close, the room's verdicts show in it)."""
+    return {**trap.env(), LOG_LEVEL_ENV: "info", **(extra_env or {})}
+
+
 def start_page_server(log: Path, scenario: str | None = None,
                       extra_env: dict[str, str] | None = None,
                       workers: int | None = None) -> Iterator[PageServer]:
@@ -90,9 +96,7 @@ def start_page_server(log: Path, scenario: str | None = None,
     it; stops its whole process group afterwards."""
     trap = ProxyTrap()
     port = server.free_port()
-    env = trap.env()
-    env[LOG_LEVEL_ENV] = "info"  # a worker's end or a socket's close shows in the log
-    env.update(extra_env or {})
+    env = server_env(trap, extra_env)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = server.start(scenario, "127.0.0.1", port, extra_env=env, stdout=out,

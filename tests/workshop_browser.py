@@ -56,17 +56,15 @@ def start_room_server(log: Path, codes: Any, extra_env: dict[str, str] | None = 
     processes."""
     import subprocess
 
-    from viz_fixtures import ProxyTrap
+    from viz_fixtures import ProxyTrap, server_env
 
     from sim.viz import server
-    from sim.viz.page_server import LOG_LEVEL_ENV
 
     trap = ProxyTrap()
     port = server.free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        # at info: socket closes, worker restarts and the room's verdicts reach the log
-        env = {**trap.env(), LOG_LEVEL_ENV: "info", **(extra_env or {})}
+        env = server_env(trap, extra_env)
         proc = server.start(None, "127.0.0.1", port, extra_env=env, stdout=out,
                             stderr=subprocess.STDOUT, room=codes, workers=workers)
         try:

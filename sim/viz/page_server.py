@@ -83,8 +83,9 @@ def _recycle_when_idle(poll: float = 1.0) -> None:
 
 def room_log() -> None:
     """The room's verdicts (a budget set, a submission recorded or refused) in the
-    server's log at ``$GOVSIM_VIZ_LOG_LEVEL``, in uvicorn's layout; in whichever process
-    holds the room (the supervisor, or a lone worker)."""
+    server's log at ``$GOVSIM_VIZ_LOG_LEVEL``, in uvicorn's layout. Set up in the
+    supervisor and in every worker; only the process holding the room (the supervisor,
+    or a lone worker) has verdicts to log."""
     import logging
 
     logger = logging.getLogger("govsim.room")
